@@ -23,7 +23,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type EngineSpec, elasticsearchSpec, opensearchIngestSpec, prepareRunDir } from './lib/engines.js';
 import { pickJdk } from './lib/jdk.js';
 import { cacheDir, isRoot, repoRoot, stackVersions, stateFile } from './lib/paths.js';
@@ -40,7 +40,8 @@ export interface EngineState {
 }
 export type NodeState = Partial<Record<EngineSpec['key'], EngineState>>;
 
-const runRoot = join(cacheDir(), 'run', createHash('sha1').update(repoRoot).digest('hex').slice(0, 10));
+// one run directory per state file, so two checkouts (or the lifecycle test) never share a node
+const runRoot = join(cacheDir(), 'run', createHash('sha1').update(stateFile).digest('hex').slice(0, 10));
 
 function readState(): NodeState {
   try {
@@ -51,7 +52,7 @@ function readState(): NodeState {
 }
 
 function writeState(state: NodeState): void {
-  mkdirSync(join(repoRoot, '.es'), { recursive: true });
+  mkdirSync(dirname(stateFile), { recursive: true });
   writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
 }
 

@@ -91,9 +91,7 @@ export function elasticsearchSpec(version: string): EngineSpec {
 }
 
 /** The OpenSearch modules that bring ingest processors and Painless, with their own dependencies. */
-function ingestModules(
-  version: string,
-): {
+function ingestModules(version: string): {
   name: string;
   classname: string;
   description: string;

@@ -5,8 +5,13 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Where the started node's URL and pids are written; tests and the CLI read it. */
-export const stateFile = join(repoRoot, '.es', 'node.json');
+/**
+ * Where the started nodes' URLs and pids are written; tests and the CLI read it. MLMON_STATE_FILE
+ * gives a second, independent set of nodes (the lifecycle test uses one).
+ */
+export const stateFile = process.env.MLMON_STATE_FILE
+  ? resolve(process.env.MLMON_STATE_FILE)
+  : join(repoRoot, '.es', 'node.json');
 
 export interface StackVersions {
   elasticsearch: string;
