@@ -119,6 +119,19 @@ function ingestModules(version: string): {
       policy: 'lang-painless.policy',
     },
     {
+      // renders {{{_ingest.timestamp}}} and other templates in processor parameters
+      name: 'lang-mustache',
+      classname: 'org.opensearch.script.mustache.MustachePlugin',
+      description: 'Mustache scripting integration for OpenSearch',
+      extended: '',
+      jars: [
+        // published under the name of its former client artifact; the same module jar
+        { groupId: 'org.opensearch.plugin', artifactId: 'lang-mustache-client', version },
+        { groupId: 'com.github.spullara.mustache.java', artifactId: 'compiler', version: '0.9.14' },
+      ],
+      policy: 'lang-mustache.policy',
+    },
+    {
       name: 'ingest-common',
       classname: 'org.opensearch.ingest.common.IngestCommonPlugin',
       description:
@@ -164,7 +177,11 @@ export function opensearchIngestSpec(version: string, policyDir: string): Engine
       );
       const target = join(cacheDir, `opensearch-${version}-ingest`);
       const home = join(target, `opensearch-${version}`);
-      if (existsSync(join(home, '.modules-complete'))) return home;
+      const marker = join(home, '.modules-complete');
+      const wanted = ingestModules(version)
+        .map((m) => m.name)
+        .join(',');
+      if (existsSync(marker) && readFileSync(marker, 'utf8') === wanted) return home;
       rmSync(target, { recursive: true, force: true });
       unzipOnce(zip, target, `opensearch-${version}`);
       for (const mod of ingestModules(version)) {
@@ -188,7 +205,7 @@ export function opensearchIngestSpec(version: string, policyDir: string): Engine
         );
         copyFileSync(join(policyDir, mod.policy), join(modDir, 'plugin-security.policy'));
       }
-      writeFileSync(join(home, '.modules-complete'), new Date().toISOString());
+      writeFileSync(marker, wanted);
       return home;
     },
     settings: ({ httpPort, transportPort, runDir }) => ({

@@ -29,12 +29,18 @@ export interface PredictionDocument {
 }
 
 function typed(features: Record<string, unknown>): TypedValues {
-  const out: TypedValues = {};
+  const num: Record<string, number | null> = {};
+  const cat: Record<string, string> = {};
+  const bool: Record<string, boolean> = {};
   for (const [name, value] of Object.entries(features)) {
-    if (typeof value === 'number') (out.num ??= {})[name] = Number.isFinite(value) ? value : null;
-    else if (typeof value === 'string') (out.cat ??= {})[name] = value;
-    else if (typeof value === 'boolean') (out.bool ??= {})[name] = value;
+    if (typeof value === 'number') num[name] = Number.isFinite(value) ? value : null;
+    else if (typeof value === 'string') cat[name] = value;
+    else if (typeof value === 'boolean') bool[name] = value;
   }
+  const out: TypedValues = {};
+  if (Object.keys(num).length) out.num = num;
+  if (Object.keys(cat).length) out.cat = cat;
+  if (Object.keys(bool).length) out.bool = bool;
   return out;
 }
 
