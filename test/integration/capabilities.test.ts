@@ -68,6 +68,8 @@ test('an index template with data_stream creates a data stream on first write', 
     resolved.data_streams.map((d) => d.name),
     [stream],
   );
+  const rolled = await client.indices.rollover({ alias: stream });
+  assert.equal(rolled.rolled_over, true);
   // plain writes without op_type create are refused by data streams: the transport must use create
   await assert.rejects(
     client.index({ index: stream, document: { '@timestamp': new Date().toISOString() }, op_type: 'index' }),
