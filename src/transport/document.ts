@@ -1,14 +1,14 @@
 import type { PredictionLog } from './prediction.js';
+import {
+  type SanitizedPrediction,
+  type SanitizeOptions,
+  sanitizeFeatures,
+  sanitizePrediction,
+  type TypedFeatures,
+} from './sanitize.js';
 
 export const ECS_VERSION = '8.17.0';
 export const DATASET = 'mlmon.predictions';
-
-/** Feature values by type: each type has its own object so one name may carry different types in two models. */
-export interface TypedValues {
-  num?: Record<string, number | null>;
-  cat?: Record<string, string>;
-  bool?: Record<string, boolean>;
-}
 
 export interface PredictionDocument {
   '@timestamp': string;
@@ -22,56 +22,68 @@ export interface PredictionDocument {
   mlmon: {
     model: { name: string; version: string };
     prediction_id: string;
-    features: TypedValues;
-    prediction?: { num?: number | null; cat?: string; bool?: boolean };
+    features: TypedFeatures;
+    prediction?: SanitizedPrediction;
     latency_ms?: number;
+    /** features missing in this prediction (null, undefined, NaN, invalid, or "" by option) */
+    na?: string[];
+    /** every change made to the input, e.g. `truncated:comment`, `non_finite:age` */
+    flags?: string[];
+    /** the sampling rate this document was kept at; counts divide by it */
+    sample_rate?: number;
   };
 }
 
-function typed(features: Record<string, unknown>): TypedValues {
-  const num: Record<string, number | null> = {};
-  const cat: Record<string, string> = {};
-  const bool: Record<string, boolean> = {};
-  for (const [name, value] of Object.entries(features)) {
-    if (typeof value === 'number') num[name] = Number.isFinite(value) ? value : null;
-    else if (typeof value === 'string') cat[name] = value;
-    else if (typeof value === 'boolean') bool[name] = value;
+export interface DocumentOptions {
+  id: string;
+  namespace: string;
+  level?: string;
+  sampleRate?: number;
+  sanitize: SanitizeOptions;
+  defaults: { model?: string; version?: string; service?: string };
+}
+
+function timestampOf(t: PredictionLog['timestamp'], flags: string[]): string {
+  if (t === undefined) return new Date().toISOString();
+  const d = t instanceof Date ? t : new Date(t);
+  if (Number.isNaN(d.getTime())) {
+    flags.push('invalid_timestamp');
+    return new Date().toISOString();
   }
-  const out: TypedValues = {};
-  if (Object.keys(num).length) out.num = num;
-  if (Object.keys(cat).length) out.cat = cat;
-  if (Object.keys(bool).length) out.bool = bool;
-  return out;
+  return d.toISOString();
 }
 
-function predictionValue(p: unknown): { num?: number | null; cat?: string; bool?: boolean } | undefined {
-  if (typeof p === 'number') return { num: Number.isFinite(p) ? p : null };
-  if (typeof p === 'string') return { cat: p };
-  if (typeof p === 'boolean') return { bool: p };
-  return undefined;
+function shortString(v: unknown, fallback: string, max = 256): string {
+  if (typeof v === 'string' && v.length > 0) return v.length > max ? v.slice(0, max) : v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return fallback;
 }
 
-export function toDocument(
-  p: PredictionLog,
-  opts: { id: string; namespace: string; level?: string },
-): PredictionDocument {
-  const model = p.model ?? 'unknown';
-  const version = p.version ?? 'unknown';
-  const ts = p.timestamp === undefined ? new Date() : new Date(p.timestamp);
+/** Builds the stored document. Never throws for any input (see test/unit/sanitize.property.test.ts). */
+export function toDocument(p: PredictionLog, opts: DocumentOptions): PredictionDocument {
+  const { features, na, flags } = sanitizeFeatures(p.features, opts.sanitize);
+  const model = shortString(p.model, opts.defaults.model ?? 'unknown');
+  const version = shortString(p.version, opts.defaults.version ?? 'unknown');
   const doc: PredictionDocument = {
-    '@timestamp': (Number.isNaN(ts.getTime()) ? new Date() : ts).toISOString(),
+    '@timestamp': timestampOf(p.timestamp, flags),
     message: `prediction ${model}@${version}`,
     log: { level: opts.level ?? 'info' },
     ecs: { version: ECS_VERSION },
     event: { kind: 'event', dataset: DATASET },
     data_stream: { type: 'logs', dataset: DATASET, namespace: opts.namespace },
-    mlmon: { model: { name: model, version }, prediction_id: p.id ?? opts.id, features: typed(p.features) },
+    mlmon: { model: { name: model, version }, prediction_id: shortString(p.id, opts.id), features },
   };
-  const prediction = predictionValue(p.prediction);
+  const prediction = sanitizePrediction(p.prediction, opts.sanitize.maxStringLength, flags);
   if (prediction) doc.mlmon.prediction = prediction;
   if (typeof p.latencyMs === 'number' && Number.isFinite(p.latencyMs)) doc.mlmon.latency_ms = p.latencyMs;
-  if (p.context?.service) doc.service = { name: p.context.service };
-  if (p.context?.traceId) doc.trace = { id: p.context.traceId };
+  else if (p.latencyMs !== undefined) flags.push('invalid_latency');
+  const context = typeof p.context === 'object' && p.context !== null ? p.context : undefined;
+  const service = context?.service ?? opts.defaults.service;
+  if (typeof service === 'string' && service) doc.service = { name: shortString(service, 'unknown') };
+  if (typeof context?.traceId === 'string' && context.traceId) doc.trace = { id: shortString(context.traceId, '') };
+  if (na.length) doc.mlmon.na = na;
+  if (flags.length) doc.mlmon.flags = flags;
+  if (opts.sampleRate !== undefined && opts.sampleRate < 1) doc.mlmon.sample_rate = opts.sampleRate;
   return doc;
 }
 

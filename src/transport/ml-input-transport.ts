@@ -1,111 +1,128 @@
 import type { Client } from '@elastic/elasticsearch';
 import { v7 as uuidv7 } from 'uuid';
 import TransportStream from 'winston-transport';
-import { type ConnectionOptions, createClient } from '../es/connection.js';
-import { dataStreamName, type PredictionDocument, toDocument } from './document.js';
+import { createClient } from '../es/connection.js';
+import { toDocument } from './document.js';
+import { entryBytes } from './entry.js';
+import { type ResolvedTransportOptions, resolveTransportOptions, type TransportOptions } from './options.js';
 import type { PredictionLog } from './prediction.js';
+import { registerTransportMetrics } from './prometheus.js';
+import { Shipper } from './shipper.js';
+import type { ShutdownReport, TransportStats } from './stats.js';
 
-export interface MlInputTransportOptions extends TransportStream.TransportStreamOptions {
-  /** an existing client; otherwise one is made from `connection` and the environment */
-  client?: Client;
-  connection?: ConnectionOptions;
-  /** data stream namespace: `logs-mlmon.predictions-<namespace>` */
-  namespace?: string;
-  /** defaults for each prediction */
-  model?: string;
-  version?: string;
-}
+export type MlInputTransportOptions = TransportOptions & TransportStream.TransportStreamOptions;
 
-/** winston `info` objects that carry a prediction: `logger.info('prediction', { model, features, ... })` */
-function asPrediction(info: Record<string, unknown>): PredictionLog | undefined {
-  const features = info.features;
-  if (typeof features !== 'object' || features === null || Array.isArray(features)) return undefined;
-  return info as unknown as PredictionLog;
-}
+const CONNECTION_KEYS = [
+  'node',
+  'cloudId',
+  'apiKey',
+  'username',
+  'password',
+  'bearerToken',
+  'caFile',
+  'caFingerprint',
+  'tlsVerify',
+] as const;
 
 /**
- * First slice of the transport: queues documents and ships them with `_bulk` `create` into the
- * predictions data stream. Batching limits, retries, spill and dead letters come with the transport issue.
+ * The winston transport for predictions. `log()` turns a prediction into a document and hands it
+ * to the shipper without waiting; shipping, retries, disk buffer and dead letters happen in the
+ * background (src/transport/shipper.ts). Problems are reported through the `warn` event and
+ * `stats()`, never thrown.
  */
 export class MlInputTransport extends TransportStream {
   readonly client: Client;
-  readonly dataStream: string;
+  readonly options: ResolvedTransportOptions;
+  private readonly shipper: Shipper;
   private readonly ownsClient: boolean;
-  private readonly defaults: { model?: string; version?: string };
-  private readonly namespace: string;
-  private queue: PredictionDocument[] = [];
-  private inFlight: Promise<void> | undefined;
-  private scheduled = false;
-  indexed = 0;
-  failed = 0;
+  private shutdownPromise: Promise<ShutdownReport> | undefined;
+  private readonly onBeforeExit = () => {
+    void this.shutdown({ timeoutMs: this.options.exitFlushTimeoutMs });
+  };
 
   constructor(opts: MlInputTransportOptions = {}) {
     super(opts);
+    // every option is checked here: a bad one fails now, naming itself, not later in the background
+    this.options = resolveTransportOptions(opts);
     this.ownsClient = !opts.client;
-    this.client = opts.client ?? createClient(opts.connection);
-    this.namespace = opts.namespace ?? 'default';
-    this.dataStream = dataStreamName(this.namespace);
-    this.defaults = {
-      ...(opts.model ? { model: opts.model } : {}),
-      ...(opts.version ? { version: opts.version } : {}),
-    };
+    if (opts.client) this.client = opts.client;
+    else {
+      const connection = Object.fromEntries(CONNECTION_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+      this.client = createClient(connection, { requestTimeout: this.options.requestTimeoutMs });
+    }
+    this.shipper = new Shipper(this.client, this.options);
+    this.shipper.on('warn', (p) => this.emit('warn', p));
+    if (opts.metricsRegistry) {
+      registerTransportMetrics(opts.metricsRegistry, () => this.stats(), { data_stream: this.options.dataStream }, opts.metricsPrefix);
+    }
+    // a process that simply runs out of work still sends (or saves) what it logged
+    process.once('beforeExit', this.onBeforeExit);
   }
 
   override log(info: Record<string, unknown>, callback: () => void): void {
-    const prediction = asPrediction(info);
-    if (prediction) {
-      const level = typeof info.level === 'string' ? info.level : 'info';
-      this.queue.push(
-        toDocument({ ...this.defaults, ...prediction }, { id: uuidv7(), namespace: this.namespace, level }),
-      );
-      this.schedule();
+    if (info && typeof info === 'object' && 'features' in info) {
+      this.logPrediction(info as unknown as PredictionLog, typeof info.level === 'string' ? info.level : 'info');
+    } else {
+      this.shipper.countIgnored();
     }
     callback();
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.flush();
-    });
-  }
-
-  /** Ships everything queued so far; resolves when it is stored (or counted as failed). */
-  async flush(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.inFlight = this.ship(batch).finally(() => {
-      this.inFlight = undefined;
-    });
-    await this.inFlight;
-  }
-
-  private async ship(batch: PredictionDocument[]): Promise<void> {
-    const operations = batch.flatMap((doc) => [
-      { create: { _index: this.dataStream, _id: doc.mlmon.prediction_id } },
-      doc,
-    ]);
+  /** Queues one prediction. Returns at once; never throws, whatever `p` holds. */
+  logPrediction(p: PredictionLog | unknown, level = 'info'): void {
     try {
-      const res = await this.client.bulk({ operations });
-      for (const item of res.items) {
-        const status = item.create?.status ?? 0;
-        // 409: a retried document that already arrived is stored, not duplicated
-        if (status < 300 || status === 409) this.indexed++;
-        else this.failed++;
+      const prediction: PredictionLog =
+        typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as PredictionLog) : { features: p as Record<string, unknown> };
+      const sampleRate = this.options.sampleRate;
+      if (sampleRate < 1 && Math.random() >= sampleRate) {
+        this.shipper.countSampledOut();
+        return;
       }
+      const id = uuidv7();
+      const doc = toDocument(prediction, {
+        id,
+        namespace: this.options.namespace,
+        level,
+        sampleRate,
+        sanitize: this.options.sanitize,
+        defaults: this.options.defaults,
+      });
+      const line = JSON.stringify(doc);
+      this.shipper.accept({ id, index: this.options.dataStream, line, bytes: entryBytes(line), attempts: 0 });
     } catch (err) {
-      this.failed += batch.length;
-      this.emit('warn', err);
+      // unreachable by design (sanitize handles every type); counted rather than thrown if it happens
+      this.emit('warn', { severity: 'error', code: 'failed', message: `prediction not logged: ${(err as Error).message}`, count: 1 });
     }
   }
 
+  flush(timeoutMs?: number): Promise<boolean> {
+    return this.shipper.flush(timeoutMs);
+  }
+
+  /** Flushes memory and disk within `timeoutMs`; what is left goes to the disk buffer for the next start. */
+  shutdown(opts: { timeoutMs?: number } = {}): Promise<ShutdownReport> {
+    this.shutdownPromise ??= (async () => {
+      process.removeListener('beforeExit', this.onBeforeExit);
+      const report = await this.shipper.shutdown(opts.timeoutMs ?? this.options.exitFlushTimeoutMs);
+      if (this.ownsClient) await this.client.close().catch(() => undefined);
+      return report;
+    })();
+    return this.shutdownPromise;
+  }
+
+  stats(): TransportStats {
+    return this.shipper.stats();
+  }
+
+  /** winston's `logger.end()`: 'finish' fires only after the flush. */
+  override _final(callback: (error?: Error | null) => void): void {
+    this.shutdown().then(
+      () => callback(),
+      () => callback(),
+    );
+  }
+
   override close(): void {
-    void this.flush().finally(() => {
-      if (this.ownsClient) void this.client.close();
-    });
+    void this.shutdown();
   }
 }

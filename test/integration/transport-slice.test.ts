@@ -12,7 +12,7 @@ test('a prediction logged through winston is stored in the data stream and found
   const template = await installPredictionTemplate(client, namespace);
   t.after(() => cleanup(client, { dataStreams: [dataStreamName(namespace)], indexTemplates: [template] }));
 
-  const transport = new MlInputTransport({ client, namespace, model: 'churn', version: '3' });
+  const transport = new MlInputTransport({ client, namespace, model: 'churn', version: '3', spillDir: false });
   const logger = winston.createLogger({ transports: [transport] });
   logger.info('prediction', {
     features: { age: 42, plan: 'gold', 'device.os': 'ios', active: true },
@@ -24,8 +24,9 @@ test('a prediction logged through winston is stored in the data stream and found
   logger.info('a plain log line without features is not a prediction');
   await new Promise((r) => setImmediate(r));
   await transport.flush();
-  assert.equal(transport.indexed, 1);
-  assert.equal(transport.failed, 0);
+  assert.equal(transport.stats().indexed, 1);
+  assert.equal(transport.stats().failed, 0);
+  assert.equal(transport.stats().ignored, 1);
 
   await client.indices.refresh({ index: dataStreamName(namespace) });
   const res = await client.search<Record<string, unknown>>({

@@ -1,0 +1,58 @@
+/** What `stats()` reports (README, "Observing the transport"). */
+export interface TransportStats {
+  /** in memory, waiting to be sent (including items waiting for a retry) */
+  queued: number;
+  /** in requests under way */
+  inFlight: number;
+  /** stored (a 409 for a retried document that had already arrived counts here, once) */
+  indexed: number;
+  /** documents sent again after a retryable failure */
+  retried: number;
+  /** could be neither stored nor dead-lettered */
+  failed: number;
+  /** stored in the dead-letter destination with the reason */
+  deadLettered: number;
+  /** given up on: overflow without a disk buffer, past the disk limit, a failed disk write */
+  dropped: number;
+  /** left out by sampling (not a loss: documents carry the rate) */
+  sampledOut: number;
+  /** winston entries without a `features` object: not predictions */
+  ignored: number;
+  /** on disk now */
+  spilledBytes: number;
+  spilledDocs: number;
+  lastError: { message: string; at: string } | undefined;
+  lastSuccessAt: string | undefined;
+}
+
+/** A problem the transport reports through its `warn` event; it never throws into the application. */
+export interface TransportProblem {
+  severity: 'warning' | 'error';
+  code:
+    | 'cluster_unavailable'
+    | 'cluster_available'
+    | 'dead_lettered'
+    | 'failed'
+    | 'dropped_overflow'
+    | 'dropped_disk_limit'
+    | 'spill_write_failed'
+    | 'logged_after_shutdown'
+    | 'auth_failed';
+  message: string;
+  count?: number;
+  error?: Error;
+}
+
+export interface ShutdownReport {
+  /** everything was sent */
+  complete: boolean;
+  indexed: number;
+  deadLettered: number;
+  failed: number;
+  dropped: number;
+  /** documents not sent in time but written to the disk buffer: the next start sends them */
+  savedToDisk: number;
+  /** documents neither sent nor saved (only without a disk buffer) */
+  unsent: number;
+  durationMs: number;
+}
