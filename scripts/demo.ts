@@ -73,7 +73,9 @@ const aggs = res.aggregations as {
   age: { count: number; min: number; max: number; avg: number };
   latency: { values: Record<string, number> };
 };
-console.log(`\nlogged ${n} predictions; stored ${transport.stats().indexed}, dead-lettered ${transport.stats().deadLettered}, dropped ${transport.stats().dropped}`);
+console.log(
+  `\nlogged ${n} predictions; stored ${transport.stats().indexed}, dead-lettered ${transport.stats().deadLettered}, dropped ${transport.stats().dropped}`,
+);
 console.log(
   `data stream ${index} on ${process.env.ES_URL ?? 'the local node'} now holds ${(res.hits.total as { value: number }).value} documents for model churn`,
 );

@@ -113,6 +113,7 @@ async function startEngine(
   spec: EngineSpec,
   previous: EngineState | undefined,
   preferredPort: number,
+  keepData: boolean,
 ): Promise<EngineState> {
   if (previous && isAlive(previous.pid) && (await healthy(previous.url))) {
     console.log(`${spec.product} ${spec.version} already running at ${previous.url}`);
@@ -127,7 +128,13 @@ async function startEngine(
   const home = spec.install(cacheDir());
   const httpPort = await choosePort(preferredPort);
   const transportPort = await freePort();
-  const conf = prepareRunDir(home, runDir, spec, spec.settings({ httpPort, transportPort, runDir }));
+  const conf = prepareRunDir(
+    home,
+    runDir,
+    spec,
+    spec.settings({ httpPort, transportPort, runDir }),
+    keepData,
+  );
   const user = nodeUser();
   if (user) chownTree(runDir, user.uid, user.gid);
 
@@ -203,7 +210,7 @@ function specs(only: string | undefined): EngineSpec[] {
   return only ? all.filter((s) => s.key === only || s.product === only) : all;
 }
 
-async function start(only: string | undefined): Promise<void> {
+async function start(only: string | undefined, keepData: boolean): Promise<void> {
   if (process.env.ES_URL) {
     console.log(`ES_URL is set (${process.env.ES_URL}): using that cluster, nothing started.`);
     return;
@@ -213,8 +220,14 @@ async function start(only: string | undefined): Promise<void> {
   // install one after the other (Maven and unzip), then start both at once
   for (const spec of chosen)
     if (!(state[spec.key] && isAlive(state[spec.key]?.pid ?? -1))) spec.install(cacheDir());
-  const preferred: Record<EngineSpec['key'], number> = { elasticsearch: 9200, ingestEngine: 9250 };
-  const results = await Promise.allSettled(chosen.map((s) => startEngine(s, state[s.key], preferred[s.key])));
+  // MLMON_ES_PORT: a restarted node keeps its URL (the transport outage test restarts one)
+  const preferred: Record<EngineSpec['key'], number> = {
+    elasticsearch: Number(process.env.MLMON_ES_PORT ?? 9200),
+    ingestEngine: Number(process.env.MLMON_INGEST_ENGINE_PORT ?? 9250),
+  };
+  const results = await Promise.allSettled(
+    chosen.map((s) => startEngine(s, state[s.key], preferred[s.key], keepData)),
+  );
   const failures: string[] = [];
   results.forEach((r, i) => {
     const spec = chosen[i] as EngineSpec;
@@ -258,11 +271,12 @@ const [command, ...rest] = process.argv.slice(2);
 const onlyIndex = rest.indexOf('--only');
 const only = onlyIndex >= 0 ? rest[onlyIndex + 1] : undefined;
 try {
-  if (command === 'start') await start(only);
+  // --keep-data: restart on the data of the previous run instead of an empty directory
+  if (command === 'start') await start(only, rest.includes('--keep-data'));
   else if (command === 'stop') await stop();
   else if (command === 'status') process.exitCode = (await status()) ? 0 : 1;
   else {
-    console.error('usage: es-node.ts start [--only elasticsearch|opensearch] | stop | status');
+    console.error('usage: es-node.ts start [--only elasticsearch|opensearch] [--keep-data] | stop | status');
     process.exitCode = 2;
   }
 } catch (err) {

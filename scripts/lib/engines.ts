@@ -229,8 +229,10 @@ export function prepareRunDir(
   runDir: string,
   spec: EngineSpec,
   settings: Record<string, string | boolean>,
+  keepData = false,
 ): string {
-  rmSync(runDir, { recursive: true, force: true });
+  if (keepData) rmSync(join(runDir, 'config'), { recursive: true, force: true });
+  else rmSync(runDir, { recursive: true, force: true });
   const conf = join(runDir, 'config');
   mkdirSync(join(runDir, 'data'), { recursive: true });
   mkdirSync(join(runDir, 'logs'), { recursive: true });

@@ -20,20 +20,32 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** One `_bulk` request of `create` actions with the pre-serialized documents; never throws. */
-export async function sendBulk(client: Client, entries: readonly Entry[], requestTimeoutMs: number): Promise<BulkOutcome> {
+export async function sendBulk(
+  client: Client,
+  entries: readonly Entry[],
+  requestTimeoutMs: number,
+): Promise<BulkOutcome> {
   let body = '';
-  for (const e of entries) body += `{"create":{"_index":${JSON.stringify(e.index)},"_id":${JSON.stringify(e.id)}}}\n${e.line}\n`;
+  for (const e of entries)
+    body += `{"create":{"_index":${JSON.stringify(e.index)},"_id":${JSON.stringify(e.id)}}}\n${e.line}\n`;
   try {
     const res = (await client.transport.request(
       {
         method: 'POST',
         path: '/_bulk',
-        querystring: { filter_path: 'items.*.status,items.*.error.type,items.*.error.reason,items.*.failure_store' },
+        querystring: {
+          filter_path: 'items.*.status,items.*.error.type,items.*.error.reason,items.*.failure_store',
+        },
         bulkBody: body,
       },
       // retries are ours: per item, with backoff
       { requestTimeout: requestTimeoutMs, maxRetries: 0 },
-    )) as { items?: Record<string, { status: number; error?: { type?: string; reason?: string }; failure_store?: string }>[] };
+    )) as {
+      items?: Record<
+        string,
+        { status: number; error?: { type?: string; reason?: string }; failure_store?: string }
+      >[];
+    };
     const items = (res.items ?? []).map((wrapped): ItemResult => {
       const item = Object.values(wrapped)[0] ?? { status: 0 };
       const out: ItemResult = { status: item.status };

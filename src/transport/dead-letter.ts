@@ -27,7 +27,13 @@ export function deadLetterEntry(original: Entry, item: ItemResult, opts: Resolve
     },
   };
   const line = JSON.stringify(doc);
-  const out: Entry = { id: `${original.id}-dl`, index: opts.deadLetterIndex, line, bytes: entryBytes(line), attempts: 0 };
+  const out: Entry = {
+    id: `${original.id}-dl`,
+    index: opts.deadLetterIndex,
+    line,
+    bytes: entryBytes(line),
+    attempts: 0,
+  };
   // the disk segment it came from stays until the dead letter is stored
   if (original.segment) out.segment = original.segment;
   return out;

@@ -80,7 +80,8 @@ export function toDocument(p: PredictionLog, opts: DocumentOptions): PredictionD
   const context = typeof p.context === 'object' && p.context !== null ? p.context : undefined;
   const service = context?.service ?? opts.defaults.service;
   if (typeof service === 'string' && service) doc.service = { name: shortString(service, 'unknown') };
-  if (typeof context?.traceId === 'string' && context.traceId) doc.trace = { id: shortString(context.traceId, '') };
+  if (typeof context?.traceId === 'string' && context.traceId)
+    doc.trace = { id: shortString(context.traceId, '') };
   if (na.length) doc.mlmon.na = na;
   if (flags.length) doc.mlmon.flags = flags;
   if (opts.sampleRate !== undefined && opts.sampleRate < 1) doc.mlmon.sample_rate = opts.sampleRate;

@@ -47,13 +47,20 @@ export class MlInputTransport extends TransportStream {
     this.ownsClient = !opts.client;
     if (opts.client) this.client = opts.client;
     else {
-      const connection = Object.fromEntries(CONNECTION_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+      const connection = Object.fromEntries(
+        CONNECTION_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]),
+      );
       this.client = createClient(connection, { requestTimeout: this.options.requestTimeoutMs });
     }
     this.shipper = new Shipper(this.client, this.options);
     this.shipper.on('warn', (p) => this.emit('warn', p));
     if (opts.metricsRegistry) {
-      registerTransportMetrics(opts.metricsRegistry, () => this.stats(), { data_stream: this.options.dataStream }, opts.metricsPrefix);
+      registerTransportMetrics(
+        opts.metricsRegistry,
+        () => this.stats(),
+        { data_stream: this.options.dataStream },
+        opts.metricsPrefix,
+      );
     }
     // a process that simply runs out of work still sends (or saves) what it logged
     process.once('beforeExit', this.onBeforeExit);
@@ -61,7 +68,10 @@ export class MlInputTransport extends TransportStream {
 
   override log(info: Record<string, unknown>, callback: () => void): void {
     if (info && typeof info === 'object' && 'features' in info) {
-      this.logPrediction(info as unknown as PredictionLog, typeof info.level === 'string' ? info.level : 'info');
+      this.logPrediction(
+        info as unknown as PredictionLog,
+        typeof info.level === 'string' ? info.level : 'info',
+      );
     } else {
       this.shipper.countIgnored();
     }
@@ -72,7 +82,9 @@ export class MlInputTransport extends TransportStream {
   logPrediction(p: PredictionLog | unknown, level = 'info'): void {
     try {
       const prediction: PredictionLog =
-        typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as PredictionLog) : { features: p as Record<string, unknown> };
+        typeof p === 'object' && p !== null && !Array.isArray(p)
+          ? (p as PredictionLog)
+          : { features: p as Record<string, unknown> };
       const sampleRate = this.options.sampleRate;
       if (sampleRate < 1 && Math.random() >= sampleRate) {
         this.shipper.countSampledOut();
@@ -91,7 +103,12 @@ export class MlInputTransport extends TransportStream {
       this.shipper.accept({ id, index: this.options.dataStream, line, bytes: entryBytes(line), attempts: 0 });
     } catch (err) {
       // unreachable by design (sanitize handles every type); counted rather than thrown if it happens
-      this.emit('warn', { severity: 'error', code: 'failed', message: `prediction not logged: ${(err as Error).message}`, count: 1 });
+      this.emit('warn', {
+        severity: 'error',
+        code: 'failed',
+        message: `prediction not logged: ${(err as Error).message}`,
+        count: 1,
+      });
     }
   }
 

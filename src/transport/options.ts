@@ -109,7 +109,8 @@ export const transportDefaults = {
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(name, `must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new ConfigError(name, `must be a positive integer, got ${String(value)}`);
   return value;
 }
 
@@ -129,12 +130,19 @@ export function defaultSpillDir(dataStream: string): string {
   return join(tmpdir(), 'ml-input-monitor', 'spill', dataStream);
 }
 
-export function resolveTransportOptions(o: TransportOptions, env: NodeJS.ProcessEnv = process.env): ResolvedTransportOptions {
+export function resolveTransportOptions(
+  o: TransportOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedTransportOptions {
   const d = transportDefaults;
   const namespace = validateNamespace(o.namespace ?? d.namespace);
   const dataStream = dataStreamName(namespace);
   const maxQueueBytes = positiveInt('maxQueueBytes', o.maxQueueBytes, d.maxQueueBytes);
-  const batchBytes = positiveInt('batchBytes', o.batchBytes, Math.min(d.batchBytes, Math.floor(maxQueueBytes / 2)));
+  const batchBytes = positiveInt(
+    'batchBytes',
+    o.batchBytes,
+    Math.min(d.batchBytes, Math.floor(maxQueueBytes / 2)),
+  );
   if (batchBytes > maxQueueBytes) throw new ConfigError('batchBytes', 'must not exceed maxQueueBytes');
   const spillSegmentBytes = positiveInt(
     'spillSegmentBytes',
@@ -142,24 +150,33 @@ export function resolveTransportOptions(o: TransportOptions, env: NodeJS.Process
     Math.min(d.spillSegmentBytes, Math.floor(maxQueueBytes / 4)),
   );
   // a whole segment is loaded back into memory when replayed
-  if (spillSegmentBytes > maxQueueBytes / 2) throw new ConfigError('spillSegmentBytes', 'must be at most half of maxQueueBytes');
+  if (spillSegmentBytes > maxQueueBytes / 2)
+    throw new ConfigError('spillSegmentBytes', 'must be at most half of maxQueueBytes');
   const retryInitialMs = positiveInt('retryInitialMs', o.retryInitialMs, d.retryInitialMs);
   const retryMaxMs = positiveInt('retryMaxMs', o.retryMaxMs, d.retryMaxMs);
   if (retryMaxMs < retryInitialMs) throw new ConfigError('retryMaxMs', 'must be at least retryInitialMs');
   const fsync = o.fsync ?? d.fsync;
-  if (!['never', 'segment', 'always'].includes(fsync)) throw new ConfigError('fsync', 'must be "never", "segment" or "always"');
+  if (!['never', 'segment', 'always'].includes(fsync))
+    throw new ConfigError('fsync', 'must be "never", "segment" or "always"');
   const sampleRate = o.sampleRate ?? d.sampleRate;
   if (typeof sampleRate !== 'number' || !(sampleRate > 0 && sampleRate <= 1)) {
     throw new ConfigError('sampleRate', `must be a number in (0, 1], got ${String(sampleRate)}`);
   }
-  if (o.spillDir !== undefined && o.spillDir !== false && (typeof o.spillDir !== 'string' || o.spillDir === '')) {
+  if (
+    o.spillDir !== undefined &&
+    o.spillDir !== false &&
+    (typeof o.spillDir !== 'string' || o.spillDir === '')
+  ) {
     throw new ConfigError('spillDir', 'must be a directory path or false');
   }
   const hash = new Set(o.hash ?? []);
   const hashSecretEnv = o.hashSecretEnv ?? d.hashSecretEnv;
   const hashSecret = env[hashSecretEnv];
   if (hash.size > 0 && !hashSecret) {
-    throw new ConfigError('hash', `hashing features needs a secret in the environment variable ${hashSecretEnv}`);
+    throw new ConfigError(
+      'hash',
+      `hashing features needs a secret in the environment variable ${hashSecretEnv}`,
+    );
   }
   const kinds = new Map<string, FeatureKind>();
   for (const [name, kind] of Object.entries(o.featureTypes ?? {})) {

@@ -66,7 +66,11 @@ class Builder {
 
   constructor(private readonly opts: SanitizeOptions) {}
 
-  private put<K extends keyof TypedFeatures>(kind: K, name: string, value: NonNullable<TypedFeatures[K]>[string]): void {
+  private put<K extends keyof TypedFeatures>(
+    kind: K,
+    name: string,
+    value: NonNullable<TypedFeatures[K]>[string],
+  ): void {
     if (this.count >= this.opts.maxFeatures) {
       this.truncatedFeatures++;
       return;
@@ -239,7 +243,11 @@ export interface SanitizedPrediction {
   bool?: boolean;
 }
 
-export function sanitizePrediction(p: unknown, maxStringLength: number, flags: string[]): SanitizedPrediction | undefined {
+export function sanitizePrediction(
+  p: unknown,
+  maxStringLength: number,
+  flags: string[],
+): SanitizedPrediction | undefined {
   if (p === undefined || p === null) return undefined;
   if (typeof p === 'number') {
     if (Number.isFinite(p)) return { num: p };
@@ -252,7 +260,8 @@ export function sanitizePrediction(p: unknown, maxStringLength: number, flags: s
   if (typeof p === 'object' && !Array.isArray(p)) {
     const { label, score } = p as { label?: unknown; score?: unknown };
     const out: SanitizedPrediction = {};
-    if (typeof label === 'string' || typeof label === 'number') out.cat = String(label).slice(0, maxStringLength);
+    if (typeof label === 'string' || typeof label === 'number')
+      out.cat = String(label).slice(0, maxStringLength);
     if (typeof score === 'number' && Number.isFinite(score)) out.num = score;
     if (out.cat !== undefined || out.num !== undefined) return out;
   }

@@ -66,7 +66,13 @@ export class Shipper extends EventEmitter {
         });
         this.spill.onWriteFailure = (docs, error) => {
           this.counters.dropped += docs;
-          this.problem({ severity: 'error', code: 'spill_write_failed', message: `disk buffer write failed: ${error.message}`, count: docs, error });
+          this.problem({
+            severity: 'error',
+            code: 'spill_write_failed',
+            message: `disk buffer write failed: ${error.message}`,
+            count: docs,
+            error,
+          });
         };
         // segments left by an earlier run are sent as soon as the cluster answers
         if (this.spill.hasData) queueMicrotask(() => this.pump());
@@ -82,7 +88,8 @@ export class Shipper extends EventEmitter {
   }
 
   private problem(p: TransportProblem): void {
-    if (p.severity === 'error' || p.code === 'cluster_unavailable') this.lastError = { message: p.message, at: new Date().toISOString() };
+    if (p.severity === 'error' || p.code === 'cluster_unavailable')
+      this.lastError = { message: p.message, at: new Date().toISOString() };
     // 'warn', not 'error': an unhandled 'error' event would throw into the application
     if (this.listenerCount('warn') > 0) this.emit('warn', p);
   }
@@ -109,7 +116,12 @@ export class Shipper extends EventEmitter {
   accept(e: Entry): void {
     if (this.closed) {
       this.counters.dropped++;
-      this.problem({ severity: 'warning', code: 'logged_after_shutdown', message: 'a prediction was logged after shutdown', count: 1 });
+      this.problem({
+        severity: 'warning',
+        code: 'logged_after_shutdown',
+        message: 'a prediction was logged after shutdown',
+        count: 1,
+      });
       return;
     }
     if (this.spill && (this.spill.hasData || this.loading)) {
@@ -131,7 +143,12 @@ export class Shipper extends EventEmitter {
       }
       if (dropped) {
         this.counters.dropped += dropped;
-        this.problem({ severity: 'warning', code: 'dropped_overflow', message: 'memory bound reached without a disk buffer: oldest dropped', count: dropped });
+        this.problem({
+          severity: 'warning',
+          code: 'dropped_overflow',
+          message: 'memory bound reached without a disk buffer: oldest dropped',
+          count: dropped,
+        });
       }
     }
     this.schedule();
@@ -163,7 +180,8 @@ export class Shipper extends EventEmitter {
   private takeBatch(): Entry[] {
     const batch: Entry[] = [];
     let bytes = 0;
-    const fits = (e: Entry) => batch.length === 0 || (batch.length < this.batchSize && bytes + e.bytes <= this.opts.batchBytes);
+    const fits = (e: Entry) =>
+      batch.length === 0 || (batch.length < this.batchSize && bytes + e.bytes <= this.opts.batchBytes);
     while (this.retry.length && fits(this.retry[0] as Entry)) {
       const e = this.retry.shift() as Entry;
       batch.push(e);
@@ -218,7 +236,11 @@ export class Shipper extends EventEmitter {
         for (const e of entries ?? []) this.enqueue(e);
       })
       .catch((err: unknown) => {
-        this.problem({ severity: 'error', code: 'spill_write_failed', message: `disk buffer read failed: ${(err as Error).message}` });
+        this.problem({
+          severity: 'error',
+          code: 'spill_write_failed',
+          message: `disk buffer read failed: ${(err as Error).message}`,
+        });
       })
       .finally(() => {
         this.loading = undefined;
@@ -279,10 +301,14 @@ export class Shipper extends EventEmitter {
 
   private backOff(): void {
     this.consecutiveFailures++;
-    this.backoffUntil = Date.now() + fullJitterDelay(this.consecutiveFailures, this.opts.retryInitialMs, this.opts.retryMaxMs);
+    this.backoffUntil =
+      Date.now() + fullJitterDelay(this.consecutiveFailures, this.opts.retryInitialMs, this.opts.retryMaxMs);
   }
 
-  private onRequestFailure(batch: Entry[], outcome: Extract<Awaited<ReturnType<typeof sendBulk>>, { kind: 'failed' }>): void {
+  private onRequestFailure(
+    batch: Entry[],
+    outcome: Extract<Awaited<ReturnType<typeof sendBulk>>, { kind: 'failed' }>,
+  ): void {
     if (outcome.tooLarge && batch.length > 1) {
       // 413: the cluster's http.max_content_length is smaller than our batch; send halves from now on
       this.batchSize = Math.max(1, Math.ceil(batch.length / 2));
@@ -305,7 +331,12 @@ export class Shipper extends EventEmitter {
       return;
     }
     // the whole request was refused for a reason retrying cannot fix
-    for (const e of batch) this.deadLetter(e, { status: outcome.status ?? 0, errorType: 'request_rejected', reason: outcome.error.message });
+    for (const e of batch)
+      this.deadLetter(e, {
+        status: outcome.status ?? 0,
+        errorType: 'request_rejected',
+        reason: outcome.error.message,
+      });
   }
 
   private onItems(batch: Entry[], items: ItemResult[]): void {
@@ -318,7 +349,12 @@ export class Shipper extends EventEmitter {
       if (s >= 200 && s < 300) {
         if (item.failureStore === 'used') {
           this.counters.deadLettered++;
-          this.problem({ severity: 'warning', code: 'dead_lettered', message: `document ${e.id} went to the failure store`, count: 1 });
+          this.problem({
+            severity: 'warning',
+            code: 'dead_lettered',
+            message: `document ${e.id} went to the failure store`,
+            count: 1,
+          });
         } else if (e.index === this.opts.deadLetterIndex) this.counters.deadLettered++;
         else this.counters.indexed++;
         this.settle(e);
@@ -346,7 +382,11 @@ export class Shipper extends EventEmitter {
       if (!throttled && this.consecutiveFailures > 0) {
         this.consecutiveFailures = 0;
         this.backoffUntil = 0;
-        this.problem({ severity: 'warning', code: 'cluster_available', message: 'the cluster accepts documents again' });
+        this.problem({
+          severity: 'warning',
+          code: 'cluster_available',
+          message: 'the cluster accepts documents again',
+        });
       }
     }
   }
@@ -379,7 +419,9 @@ export class Shipper extends EventEmitter {
   }
 
   private get isIdle(): boolean {
-    return this.queuedDocs === 0 && this.inFlightRequests === 0 && !this.loading && !(this.spill?.hasData ?? false);
+    return (
+      this.queuedDocs === 0 && this.inFlightRequests === 0 && !this.loading && !(this.spill?.hasData ?? false)
+    );
   }
 
   private checkIdle(): void {

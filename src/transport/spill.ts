@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
@@ -62,7 +62,10 @@ export class SpillStore {
     mkdirSync(opts.baseDir, { recursive: true });
     this.dir = join(opts.baseDir, `${process.pid}-${randomBytes(4).toString('hex')}`);
     mkdirSync(this.dir, { recursive: true });
-    writeFileSync(join(this.dir, 'owner.json'), JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() }));
+    writeFileSync(
+      join(this.dir, 'owner.json'),
+      JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() }),
+    );
     this.adoptOrphans();
   }
 
@@ -78,7 +81,9 @@ export class SpillStore {
       } catch {
         continue; // not one of ours, or being created right now
       }
-      const ownerGone = owner.closed === true || (owner.hostname === hostname() && typeof owner.pid === 'number' && !isAlive(owner.pid));
+      const ownerGone =
+        owner.closed === true ||
+        (owner.hostname === hostname() && typeof owner.pid === 'number' && !isAlive(owner.pid));
       if (!ownerGone) continue;
       for (const seg of readdirSync(dir).filter((f) => f.endsWith('.ndjson'))) {
         const target = join(this.dir, seg);
@@ -209,7 +214,14 @@ export class SpillStore {
       const tab2 = line.indexOf('\t', tab1 + 1);
       if (tab1 <= 0 || tab2 <= tab1) continue;
       const doc = line.slice(tab2 + 1);
-      entries.push({ id: line.slice(0, tab1), index: line.slice(tab1 + 1, tab2), line: doc, bytes: entryBytes(doc), attempts: 0, segment: ref });
+      entries.push({
+        id: line.slice(0, tab1),
+        index: line.slice(tab1 + 1, tab2),
+        line: doc,
+        bytes: entryBytes(doc),
+        attempts: 0,
+        segment: ref,
+      });
     }
     ref.pending = entries.length;
     ref.docs = entries.length;
@@ -250,6 +262,10 @@ export class SpillStore {
     const left = readdirSync(this.dir).filter((f) => f.endsWith('.ndjson'));
     if (left.length === 0) rmSync(this.dir, { recursive: true, force: true });
     // release ownership: a later transport, in this process or another, adopts what is left
-    else writeFileSync(join(this.dir, 'owner.json'), JSON.stringify({ pid: process.pid, hostname: hostname(), closed: true }));
+    else
+      writeFileSync(
+        join(this.dir, 'owner.json'),
+        JSON.stringify({ pid: process.pid, hostname: hostname(), closed: true }),
+      );
   }
 }

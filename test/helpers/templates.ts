@@ -3,20 +3,33 @@ import { readJsonAsset } from '../../src/setup/assets.js';
 import { dataStreamName } from '../../src/transport/document.js';
 
 /**
- * Installs the shipped predictions template for one test's namespace only, under its own name,
- * so tests in parallel never replace or delete each other's templates.
+ * Installs the shipped predictions and dead-letter templates for one test's namespace only, under
+ * their own names, so tests in parallel never replace or delete each other's templates. Returns the
+ * template names for cleanup.
  */
-export async function installPredictionTemplate(client: Client, namespace: string): Promise<string> {
-  const body = readJsonAsset<Record<string, unknown>>(
+export async function installPredictionTemplate(
+  client: Client,
+  namespace: string,
+  extraMappings: Record<string, unknown> = {},
+): Promise<string[]> {
+  const predictions = readJsonAsset<{ template: { mappings: { properties: Record<string, unknown> } } }>(
     'ingest-pipelines/index-templates/mlmon-predictions.json',
   );
-  const name = `test-${namespace}`;
+  Object.assign(predictions.template.mappings.properties, extraMappings);
+  const deadLetters = readJsonAsset('ingest-pipelines/index-templates/mlmon-dead-letters.json');
+  const names = [`test-${namespace}`, `test-dl-${namespace}`];
   // exact-name patterns never overlap each other; 300 outranks the product's own 250
   await client.indices.putIndexTemplate({
-    name,
-    ...body,
+    ...(predictions as Record<string, unknown>),
+    name: names[0] as string,
     index_patterns: [dataStreamName(namespace)],
     priority: 300,
   });
-  return name;
+  await client.indices.putIndexTemplate({
+    ...deadLetters,
+    name: names[1] as string,
+    index_patterns: [`logs-mlmon.dead_letters-${namespace}`],
+    priority: 300,
+  });
+  return names;
 }

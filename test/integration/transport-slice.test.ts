@@ -9,10 +9,16 @@ import { installPredictionTemplate } from '../helpers/templates.js';
 test('a prediction logged through winston is stored in the data stream and found by search', async (t) => {
   const client = testClient();
   const namespace = uniqueNamespace();
-  const template = await installPredictionTemplate(client, namespace);
-  t.after(() => cleanup(client, { dataStreams: [dataStreamName(namespace)], indexTemplates: [template] }));
+  const templates = await installPredictionTemplate(client, namespace);
+  t.after(() => cleanup(client, { dataStreams: [dataStreamName(namespace)], indexTemplates: templates }));
 
-  const transport = new MlInputTransport({ client, namespace, model: 'churn', version: '3', spillDir: false });
+  const transport = new MlInputTransport({
+    client,
+    namespace,
+    model: 'churn',
+    version: '3',
+    spillDir: false,
+  });
   const logger = winston.createLogger({ transports: [transport] });
   logger.info('prediction', {
     features: { age: 42, plan: 'gold', 'device.os': 'ios', active: true },

@@ -39,6 +39,9 @@ test('ECS fields and the data stream follow the type-dataset-namespace scheme', 
 });
 
 test('sampling records its rate on the document', () => {
-  const doc = toDocument({ features: { a: 1 } }, { id: 'x', namespace: 'n', sampleRate: 0.25, sanitize, defaults: {} });
+  const doc = toDocument(
+    { features: { a: 1 } },
+    { id: 'x', namespace: 'n', sampleRate: 0.25, sanitize, defaults: {} },
+  );
   assert.equal(doc.mlmon.sample_rate, 0.25);
 });

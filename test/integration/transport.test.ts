@@ -1,0 +1,326 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { dataStreamName } from '../../src/transport/document.js';
+import { MlInputTransport, type MlInputTransportOptions } from '../../src/transport/ml-input-transport.js';
+import type { TransportProblem } from '../../src/transport/stats.js';
+import { cleanup, testClient, uniqueNamespace } from '../helpers/cluster.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
+import { eventually, storedSummary } from '../helpers/stored.js';
+import { installPredictionTemplate } from '../helpers/templates.js';
+
+const client = testClient();
+const targetUrl = (client.connectionPool.connections[0]?.url.toString() ?? '').replace(/\/$/, '');
+
+/** A namespace with its templates, removed after the test. */
+async function setup(
+  t: { after(fn: () => Promise<void>): void },
+  extraMappings: Record<string, unknown> = {},
+) {
+  const namespace = uniqueNamespace();
+  const templates = await installPredictionTemplate(client, namespace, extraMappings);
+  t.after(() =>
+    cleanup(client, {
+      dataStreams: [dataStreamName(namespace), `logs-mlmon.dead_letters-${namespace}`],
+      indexTemplates: templates,
+    }),
+  );
+  return namespace;
+}
+
+function spillDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mlmon-spill-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function transport(opts: MlInputTransportOptions): MlInputTransport {
+  const tr = new MlInputTransport({ model: 'm', version: '1', retryInitialMs: 20, retryMaxMs: 200, ...opts });
+  return tr;
+}
+
+function features(i: number) {
+  const f: Record<string, unknown> = { i, group: `g${i % 7}`, flag: i % 2 === 0 };
+  for (let k = 0; k < 17; k++) f[`x${k}`] = (i * 31 + k) % 101;
+  return f;
+}
+
+async function settle(tr: MlInputTransport, timeoutMs = 60_000): Promise<void> {
+  assert.equal(await tr.flush(timeoutMs), true, `flush did not finish: ${JSON.stringify(tr.stats())}`);
+}
+
+test('10,000 predictions become exactly 10,000 documents with the documented fields and types', async (t) => {
+  const namespace = await setup(t);
+  const tr = transport({ client, namespace, spillDir: false });
+  for (let i = 0; i < 10_000; i++)
+    tr.logPrediction({ features: features(i), prediction: i / 10_000, latencyMs: i % 50, id: `p${i}` });
+  await settle(tr);
+  const stats = tr.stats();
+  assert.equal(stats.indexed, 10_000);
+  assert.equal(stats.failed + stats.dropped + stats.deadLettered, 0);
+  const stored = await storedSummary(client, dataStreamName(namespace));
+  assert.deepEqual(stored, { total: 10_000, duplicates: [] });
+
+  const mapping = await client.indices.getFieldMapping({
+    index: dataStreamName(namespace),
+    fields: 'mlmon.*',
+  });
+  const fields = Object.values(mapping)[0]?.mappings ?? {};
+  const typeOf = (f: string) =>
+    (Object.values(fields[f]?.mapping ?? {})[0] as { type?: string } | undefined)?.type;
+  assert.equal(typeOf('mlmon.features.num.x3'), 'double');
+  assert.equal(typeOf('mlmon.features.cat.group'), 'keyword');
+  assert.equal(typeOf('mlmon.features.bool.flag'), 'boolean');
+  assert.equal(typeOf('mlmon.prediction.num'), 'double');
+  assert.equal(typeOf('mlmon.latency_ms'), 'double');
+  assert.equal(typeOf('mlmon.model.name'), 'keyword');
+
+  const sum = await client.search({
+    index: dataStreamName(namespace),
+    size: 0,
+    aggs: {
+      i: { sum: { field: 'mlmon.features.num.i' } },
+      groups: { cardinality: { field: 'mlmon.features.cat.group' } },
+    },
+  });
+  const aggs = sum.aggregations as { i: { value: number }; groups: { value: number } };
+  assert.equal(aggs.i.value, (9_999 * 10_000) / 2);
+  assert.equal(aggs.groups.value, 7);
+  await tr.shutdown();
+});
+
+test('429 and 503 answers, connection resets and item rejections: every document once, only failed items resent', async (t) => {
+  const namespace = await setup(t);
+  const proxy = new FaultProxy(targetUrl);
+  await proxy.start();
+  t.after(() => proxy.stop());
+  const tr = transport({ node: proxy.url, namespace, batchSize: 100, concurrency: 1, spillDir: false });
+  const problems: TransportProblem[] = [];
+  tr.on('warn', (p: TransportProblem) => problems.push(p));
+  proxy.inject(
+    { kind: 'status', status: 429 },
+    { kind: 'status', status: 503 },
+    { kind: 'reset' },
+    { kind: 'status', status: 502 },
+    { kind: 'itemRejections', every: 3 },
+    { kind: 'status', status: 504 },
+    { kind: 'itemRejections', every: 2 },
+  );
+  for (let i = 0; i < 1000; i++) tr.logPrediction({ features: features(i) });
+  await settle(tr);
+  assert.equal(proxy.faultsInjected, 7);
+  assert.ok(proxy.itemsWithheld >= 40, `withheld ${proxy.itemsWithheld}`);
+  const stats = tr.stats();
+  assert.equal(stats.indexed, 1000);
+  assert.equal(stats.failed + stats.dropped + stats.deadLettered, 0);
+  // whole-request failures resend their batch; item rejections resend only the rejected items
+  assert.equal(stats.retried, 5 * 100 + proxy.itemsWithheld);
+  assert.deepEqual(await storedSummary(client, dataStreamName(namespace)), { total: 1000, duplicates: [] });
+  assert.ok(problems.some((p) => p.code === 'cluster_unavailable'));
+  assert.ok(problems.some((p) => p.code === 'cluster_available'));
+  await tr.shutdown();
+});
+
+test('a node that refuses connections at start-up: documents wait, then arrive once it answers', async (t) => {
+  const namespace = await setup(t);
+  const proxy = new FaultProxy(targetUrl);
+  await proxy.start();
+  await proxy.stop(); // the port is now closed: ECONNREFUSED
+  t.after(() => proxy.stop());
+  const tr = transport({ node: proxy.url, namespace, spillDir: false, flushIntervalMs: 50 });
+  for (let i = 0; i < 500; i++) tr.logPrediction({ features: features(i) });
+  await eventually(() => tr.stats().lastError !== undefined, 'a connection error is recorded');
+  assert.match(tr.stats().lastError?.message ?? '', /unavailable/);
+  assert.equal(tr.stats().indexed, 0);
+  assert.equal(tr.stats().queued + tr.stats().inFlight, 500);
+  await proxy.start();
+  await settle(tr);
+  assert.equal(tr.stats().indexed, 500);
+  assert.deepEqual(await storedSummary(client, dataStreamName(namespace)), { total: 500, duplicates: [] });
+  await tr.shutdown();
+});
+
+test('an outage longer than the memory bound spills to disk, keeps memory bounded, and replays in order', async (t) => {
+  const namespace = await setup(t);
+  const dir = spillDir(t);
+  const proxy = new FaultProxy(targetUrl);
+  await proxy.start();
+  await proxy.stop();
+  t.after(() => proxy.stop());
+  const tr = transport({
+    node: proxy.url,
+    namespace,
+    spillDir: dir,
+    maxQueueDocs: 200,
+    batchSize: 100,
+    spillSegmentBytes: 64 * 1024,
+  });
+  let maxResident = 0;
+  for (let i = 0; i < 3000; i++) {
+    tr.logPrediction({ features: features(i), id: `p${String(i).padStart(5, '0')}` });
+    const s = tr.stats();
+    maxResident = Math.max(maxResident, s.queued + s.inFlight);
+  }
+  await eventually(() => tr.stats().spilledDocs >= 2800, 'documents past the bound are on disk');
+  assert.ok(maxResident <= 200, `resident ${maxResident} exceeds the bound`);
+  assert.ok(readdirSync(dir).length > 0);
+  await proxy.start();
+  await settle(tr);
+  const s = tr.stats();
+  assert.equal(s.indexed, 3000);
+  assert.equal(s.dropped + s.failed, 0);
+  assert.equal(s.spilledDocs, 0);
+  assert.deepEqual(await storedSummary(client, dataStreamName(namespace)), { total: 3000, duplicates: [] });
+  // replayed oldest first: document order by id matches the order of arrival (@timestamp was set at log time)
+  const first = await client.search<{ mlmon: { prediction_id: string } }>({
+    index: dataStreamName(namespace),
+    size: 5,
+    sort: [{ '@timestamp': 'asc' }, { 'mlmon.prediction_id': 'asc' }],
+  });
+  assert.deepEqual(
+    first.hits.hits.map((h) => h._source?.mlmon.prediction_id),
+    ['p00000', 'p00001', 'p00002', 'p00003', 'p00004'],
+  );
+  await tr.shutdown();
+  assert.deepEqual(readdirSync(dir), [], 'segments are deleted once sent');
+});
+
+test('past the disk limit the oldest segments are dropped and counted', async (t) => {
+  const namespace = await setup(t);
+  const dir = spillDir(t);
+  const proxy = new FaultProxy(targetUrl);
+  await proxy.start();
+  await proxy.stop();
+  t.after(() => proxy.stop());
+  const tr = transport({
+    node: proxy.url,
+    namespace,
+    spillDir: dir,
+    maxQueueDocs: 100,
+    spillSegmentBytes: 16 * 1024,
+    maxSpillBytes: 128 * 1024,
+  });
+  const problems: TransportProblem[] = [];
+  tr.on('warn', (p: TransportProblem) => problems.push(p));
+  for (let i = 0; i < 2000; i++) {
+    tr.logPrediction({ features: features(i) });
+    // let the disk writes go through as a real stream of requests would
+    if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+  }
+  await eventually(() => tr.stats().dropped > 0, 'oldest segments dropped');
+  const dropped = tr.stats().dropped;
+  assert.ok(problems.some((p) => p.code === 'dropped_disk_limit' && (p.count ?? 0) > 0));
+  await proxy.start();
+  await settle(tr);
+  const s = tr.stats();
+  assert.ok(s.spilledBytes <= 128 * 1024);
+  assert.equal(s.indexed + s.dropped, 2000, JSON.stringify(s));
+  assert.equal(s.dropped, dropped);
+  assert.deepEqual(await storedSummary(client, dataStreamName(namespace)), {
+    total: 2000 - dropped,
+    duplicates: [],
+  });
+  await tr.shutdown();
+});
+
+test('a document the mapping rejects goes to the dead-letter stream with the reason; the others are stored', async (t) => {
+  // a user's own mapping says `code` is a number; the model sends a string once
+  const namespace = await setup(t, {
+    mlmon: {
+      properties: {
+        features: {
+          properties: { cat: { type: 'object', subobjects: false, properties: { code: { type: 'long' } } } },
+        },
+      },
+    },
+  });
+  const tr = transport({ client, namespace, spillDir: false });
+  const problems: TransportProblem[] = [];
+  tr.on('warn', (p: TransportProblem) => problems.push(p));
+  if (process.env.DEBUG_TEST)
+    tr.on('warn', (p: TransportProblem) => console.log(p.code, p.message, tr.stats()));
+  tr.logPrediction({ features: { code: '12' }, id: 'ok-1' });
+  tr.logPrediction({ features: { code: 'ABC-9' }, id: 'bad-1' });
+  tr.logPrediction({ features: { code: '7' }, id: 'ok-2' });
+  await settle(tr);
+  const s = tr.stats();
+  assert.equal(s.indexed, 2);
+  assert.equal(s.deadLettered, 1);
+  assert.equal(s.failed + s.dropped, 0);
+  assert.equal(
+    problems.filter((p) => p.code === 'dead_lettered' && /document_parsing_exception/.test(p.message)).length,
+    1,
+  );
+  const dlIndex = `logs-mlmon.dead_letters-${namespace}`;
+  await client.indices.refresh({ index: dlIndex });
+  const dl = await client.search<{
+    error: { type: string; message: string };
+    mlmon: { dead_letter: { original: string; status: number; target: string } };
+  }>({
+    index: dlIndex,
+  });
+  assert.equal(dl.hits.hits.length, 1);
+  const letter = dl.hits.hits[0]?._source;
+  assert.equal(letter?.error.type, 'document_parsing_exception');
+  assert.match(letter?.error.message ?? '', /code/);
+  assert.equal(letter?.mlmon.dead_letter.status, 400);
+  assert.equal(letter?.mlmon.dead_letter.target, dataStreamName(namespace));
+  assert.equal(JSON.parse(letter?.mlmon.dead_letter.original ?? '{}').mlmon.prediction_id, 'bad-1');
+  await tr.shutdown();
+});
+
+test('a 413 for a large batch halves the batch size instead of failing', async (t) => {
+  const namespace = await setup(t);
+  const proxy = new FaultProxy(targetUrl);
+  await proxy.start();
+  t.after(() => proxy.stop());
+  proxy.inject({ kind: 'status', status: 413 });
+  const tr = transport({ node: proxy.url, namespace, batchSize: 400, concurrency: 1, spillDir: false });
+  for (let i = 0; i < 400; i++) tr.logPrediction({ features: features(i) });
+  await settle(tr);
+  assert.equal(tr.stats().indexed, 400);
+  assert.equal(proxy.bulkRequests, 3);
+  assert.deepEqual(await storedSummary(client, dataStreamName(namespace)), { total: 400, duplicates: [] });
+  await tr.shutdown();
+});
+
+test('shutdown during an outage saves what is left to disk, and the next transport sends it', async (t) => {
+  const namespace = await setup(t);
+  const dir = spillDir(t);
+  const proxy = new FaultProxy(targetUrl);
+  await proxy.start();
+  await proxy.stop();
+  t.after(() => proxy.stop());
+  const first = transport({ node: proxy.url, namespace, spillDir: dir });
+  for (let i = 0; i < 300; i++) first.logPrediction({ features: features(i) });
+  const report = await first.shutdown({ timeoutMs: 300 });
+  assert.equal(report.complete, false);
+  assert.equal(report.savedToDisk, 300);
+  assert.equal(report.unsent, 0);
+
+  await proxy.start();
+  const second = transport({ node: proxy.url, namespace, spillDir: dir });
+  await settle(second);
+  assert.equal(second.stats().indexed, 300);
+  assert.deepEqual(await storedSummary(client, dataStreamName(namespace)), { total: 300, duplicates: [] });
+  await second.shutdown();
+});
+
+test('invalid options fail at construction, naming the option', () => {
+  assert.throws(() => new MlInputTransport({ node: 'nope' }), /invalid option node/);
+  assert.throws(() => new MlInputTransport({ client, namespace: 'Bad-NS' }), /invalid option namespace/);
+  assert.throws(() => new MlInputTransport({ client, batchSize: 0 }), /invalid option batchSize/);
+  assert.throws(() => new MlInputTransport({ client, sampleRate: 2 }), /invalid option sampleRate/);
+  assert.throws(
+    () => new MlInputTransport({ client, hash: ['email'], hashSecretEnv: 'MLMON_TEST_NO_SUCH_SECRET' }),
+    /invalid option hash/,
+  );
+  assert.throws(
+    () => new MlInputTransport({ client, spillSegmentBytes: 64 * 1024 * 1024 }),
+    /invalid option spillSegmentBytes/,
+  );
+});
+
+after(() => client.close());
