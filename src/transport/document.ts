@@ -45,8 +45,10 @@ export interface DocumentOptions {
 
 function timestampOf(t: PredictionLog['timestamp'], flags: string[]): string {
   if (t === undefined) return new Date().toISOString();
-  const d = t instanceof Date ? t : new Date(t);
-  if (Number.isNaN(d.getTime())) {
+  const d = t instanceof Date ? t : typeof t === 'number' || typeof t === 'string' ? new Date(t) : undefined;
+  const ms = d?.getTime() ?? Number.NaN;
+  // four-digit years only, as Elasticsearch's default date format
+  if (!d || Number.isNaN(ms) || ms < -62_167_219_200_000 || ms > 253_402_300_799_999) {
     flags.push('invalid_timestamp');
     return new Date().toISOString();
   }

@@ -42,6 +42,8 @@ export interface SanitizedFeatures {
 }
 
 const MAX_NAME_LENGTH = 256;
+const MIN_DATE_MS = -62_167_219_200_000; // 0000-01-01T00:00:00Z
+const MAX_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** Field names Elasticsearch accepts inside a `subobjects: false` object: no empty segments, no edge dots. */
 export function safeFeatureName(name: string): string {
@@ -66,6 +68,11 @@ class Builder {
 
   constructor(private readonly opts: SanitizeOptions) {}
 
+  /** the payload itself, so a feature that points back to it counts as circular */
+  markSeen(o: object): void {
+    this.seen.add(o);
+  }
+
   private put<K extends keyof TypedFeatures>(
     kind: K,
     name: string,
@@ -76,7 +83,11 @@ class Builder {
       return;
     }
     this.count++;
-    const bucket = (this.features[kind] ??= {} as NonNullable<TypedFeatures[K]>) as Record<string, unknown>;
+    let bucket = this.features[kind] as Record<string, unknown> | undefined;
+    if (!bucket) {
+      bucket = {};
+      (this.features as Record<string, unknown>)[kind] = bucket;
+    }
     bucket[name] = value;
   }
 
@@ -127,7 +138,8 @@ class Builder {
 
   private date(name: string, value: Date): void {
     const t = value.getTime();
-    if (Number.isNaN(t)) {
+    // Elasticsearch's default date format takes four-digit years
+    if (Number.isNaN(t) || t < MIN_DATE_MS || t > MAX_DATE_MS) {
       this.flags.push(`invalid_date:${name}`);
       this.na.push(name);
       return;
@@ -230,6 +242,7 @@ export function sanitizeFeatures(input: unknown, opts: SanitizeOptions): Sanitiz
     b.value('value', input, 0);
   } else {
     const obj = input as Record<string, unknown>;
+    b.markSeen(obj);
     for (const key of Object.keys(obj)) b.value(key, obj[key], 0);
   }
   if (b.truncatedFeatures > 0) b.flags.push(`too_many_features:${b.truncatedFeatures}`);
