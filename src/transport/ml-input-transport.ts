@@ -64,6 +64,27 @@ export class MlInputTransport extends TransportStream {
     }
     // a process that simply runs out of work still sends (or saves) what it logged
     process.once('beforeExit', this.onBeforeExit);
+    if (opts.checkTemplate !== false) void this.checkTemplate();
+  }
+
+  /**
+   * Without the product's template, a cluster maps features dynamically (a first integer makes a
+   * `long` field that later truncates decimals): say so once, at start, without waiting for it.
+   */
+  private async checkTemplate(): Promise<void> {
+    try {
+      const sim = await this.client.indices.simulateIndexTemplate({ name: this.options.dataStream }, { requestTimeout: 10_000 });
+      const meta = sim.template?.mappings?._meta as { managed_by?: string } | undefined;
+      if (meta?.managed_by !== 'ml-input-monitor') {
+        this.emit('warn', {
+          severity: 'warning',
+          code: 'template_missing',
+          message: `no ml-input-monitor index template matches ${this.options.dataStream}: features would be mapped dynamically; run \`mlmon setup\``,
+        });
+      }
+    } catch {
+      // unreachable or not allowed to look: shipping reports the cluster's state
+    }
   }
 
   override log(info: Record<string, unknown>, callback: () => void): void {

@@ -53,6 +53,8 @@ export interface TransportOptions extends ConnectionOptions {
   /** registers the transport's counters and gauges (prom-client) */
   metricsRegistry?: PromRegistryLike;
   metricsPrefix?: string;
+  /** at start, warn (event `warn`, code `template_missing`) when the product's template does not apply */
+  checkTemplate?: boolean;
 }
 
 export interface ResolvedTransportOptions {

@@ -37,7 +37,8 @@ export interface TransportProblem {
     | 'dropped_disk_limit'
     | 'spill_write_failed'
     | 'logged_after_shutdown'
-    | 'auth_failed';
+    | 'auth_failed'
+    | 'template_missing';
   message: string;
   count?: number;
   error?: Error;

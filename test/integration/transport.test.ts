@@ -324,3 +324,31 @@ test('invalid options fail at construction, naming the option', () => {
 });
 
 after(() => client.close());
+
+test('a missing index template is reported at start; an installed one is not', async (t) => {
+  const withTemplate = await setup(t);
+  const problemsOf = async (namespace: string) => {
+    const tr = transport({ client, namespace, spillDir: false });
+    const problems: TransportProblem[] = [];
+    tr.on('warn', (p: TransportProblem) => problems.push(p));
+    await new Promise((r) => setTimeout(r, 500));
+    await tr.shutdown();
+    return problems.map((p) => p.code);
+  };
+  assert.deepEqual(await problemsOf(withTemplate), []);
+  assert.deepEqual(await problemsOf(uniqueNamespace('nt')), ['template_missing']);
+});
+
+test('prom-client metrics mirror stats()', async (t) => {
+  const { Registry } = await import('prom-client');
+  const namespace = await setup(t);
+  const registry = new Registry();
+  const tr = transport({ client, namespace, spillDir: false, metricsRegistry: registry });
+  for (let i = 0; i < 25; i++) tr.logPrediction({ features: features(i) });
+  await settle(tr);
+  const text = await registry.metrics();
+  assert.match(text, new RegExp(`mlmon_transport_indexed_total\\{data_stream="${dataStreamName(namespace)}"\\} 25`));
+  assert.match(text, /mlmon_transport_queued\{data_stream="[^"]+"\} 0/);
+  assert.match(text, /mlmon_transport_dropped_total\{data_stream="[^"]+"\} 0/);
+  await tr.shutdown();
+});
