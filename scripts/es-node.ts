@@ -27,14 +27,31 @@ import { dirname, join } from 'node:path';
 import { type EngineSpec, elasticsearchSpec, opensearchIngestSpec, prepareRunDir } from './lib/engines.js';
 import { pickJdk } from './lib/jdk.js';
 import { cacheDir, isRoot, repoRoot, stackVersions, stateFile } from './lib/paths.js';
-import { choosePort, freePort, isAlive, pidsMentioning, terminate, waitFor } from './lib/proc.js';
+import {
+  choosePort,
+  freePort,
+  getJson,
+  type HttpAccess,
+  isAlive,
+  pidsMentioning,
+  terminate,
+  waitFor,
+} from './lib/proc.js';
+import { prepareSecurity, securitySettings } from './lib/security.js';
 
 export interface EngineState {
   url: string;
+  /** present on a node started with --security */
+  username?: string;
+  password?: string;
+  caFile?: string;
+  caFingerprint?: string;
   pid: number;
   product: string;
   version: string;
   runDir: string;
+  /** the unpacked distribution (its bin/ has the security CLIs tests use) */
+  home: string;
   javaHome: string;
   startedAt: string;
 }
@@ -84,11 +101,20 @@ function chownTree(path: string, uid: number, gid: number): void {
   for (const entry of readdirSync(path)) chownTree(join(path, entry), uid, gid);
 }
 
-async function healthy(url: string): Promise<boolean> {
+function accessOf(s: EngineState | undefined): HttpAccess {
+  if (!s?.username) return {};
+  return {
+    username: s.username,
+    password: s.password ?? '',
+    ...(s.caFile ? { ca: readFileSync(s.caFile, 'utf8') } : {}),
+  };
+}
+
+async function healthy(s: EngineState): Promise<boolean> {
   try {
-    const res = await fetch(`${url}/_cluster/health`, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json()) as { status?: string };
-    return res.ok && (body.status === 'green' || body.status === 'yellow');
+    const res = await getJson(`${s.url}/_cluster/health`, accessOf(s), 3000);
+    const status = (res.body as { status?: string } | undefined)?.status;
+    return res.status === 200 && (status === 'green' || status === 'yellow');
   } catch {
     return false;
   }
@@ -114,8 +140,9 @@ async function startEngine(
   previous: EngineState | undefined,
   preferredPort: number,
   keepData: boolean,
+  security: boolean,
 ): Promise<EngineState> {
-  if (previous && isAlive(previous.pid) && (await healthy(previous.url))) {
+  if (previous && isAlive(previous.pid) && (await healthy(previous))) {
     console.log(`${spec.product} ${spec.version} already running at ${previous.url}`);
     return previous;
   }
@@ -132,7 +159,10 @@ async function startEngine(
     home,
     runDir,
     spec,
-    spec.settings({ httpPort, transportPort, runDir }),
+    {
+      ...spec.settings({ httpPort, transportPort, runDir }),
+      ...(security ? securitySettings(join(runDir, 'config')) : {}),
+    },
     keepData,
   );
   const user = nodeUser();
@@ -147,12 +177,15 @@ async function startEngine(
     HOME: runDir,
     LANG: 'C.UTF-8',
     [spec.env.javaHome]: jdk.home,
-    [spec.env.javaOpts]: `-Xms512m -Xmx${spec.heap}`,
+    [spec.env.javaOpts]: `-Xms${spec.heap} -Xmx${spec.heap}`,
     [spec.env.pathConf]: conf,
     [spec.env.tmpDir]: join(runDir, 'tmp'),
   };
+  const secured = security ? prepareSecurity(conf, home, env) : undefined;
+  if (user && secured) chownTree(conf, user.uid, user.gid);
+  const scheme = secured ? 'https' : 'http';
   console.log(
-    `starting ${spec.product} ${spec.version} on http://127.0.0.1:${httpPort} (Java ${jdk.major}, heap ${spec.heap})`,
+    `starting ${spec.product} ${spec.version} on ${scheme}://127.0.0.1:${httpPort} (Java ${jdk.major}, heap ${spec.heap}${secured ? ', security on' : ''})`,
   );
   const launcher = spawn(join(home, 'bin', spec.product), ['-d', '-p', pidFile], {
     cwd: runDir,
@@ -161,7 +194,18 @@ async function startEngine(
     ...(user ?? {}),
   });
   const code = await new Promise<number | null>((resolve) => launcher.on('exit', resolve));
-  const url = `http://127.0.0.1:${httpPort}`;
+  const url = `${scheme}://127.0.0.1:${httpPort}`;
+  const state: EngineState = {
+    url,
+    pid: 0,
+    product: spec.product,
+    version: spec.version,
+    runDir,
+    home,
+    javaHome: jdk.home,
+    startedAt: '',
+    ...(secured ?? {}),
+  };
   try {
     if (code !== 0) throw new Error(`${spec.product} launcher exited with code ${code}`);
     // OpenSearch's launcher returns before the daemon has written its pid file
@@ -169,17 +213,9 @@ async function startEngine(
     await waitFor(
       `${url}/_cluster/health?wait_for_status=yellow&timeout=1s`,
       (b) => ['green', 'yellow'].includes((b as { status?: string }).status ?? ''),
-      { timeoutMs: 180_000, isDead: () => !isAlive(pid) },
+      { timeoutMs: 180_000, isDead: () => !isAlive(pid), access: accessOf(state) },
     );
-    return {
-      url,
-      pid,
-      product: spec.product,
-      version: spec.version,
-      runDir,
-      javaHome: jdk.home,
-      startedAt: new Date().toISOString(),
-    };
+    return { ...state, pid, startedAt: new Date().toISOString() };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await terminate(pidsMentioning(runDir));
@@ -210,7 +246,7 @@ function specs(only: string | undefined): EngineSpec[] {
   return only ? all.filter((s) => s.key === only || s.product === only) : all;
 }
 
-async function start(only: string | undefined, keepData: boolean): Promise<void> {
+async function start(only: string | undefined, keepData: boolean, security: boolean): Promise<void> {
   if (process.env.ES_URL) {
     console.log(`ES_URL is set (${process.env.ES_URL}): using that cluster, nothing started.`);
     return;
@@ -226,7 +262,9 @@ async function start(only: string | undefined, keepData: boolean): Promise<void>
     ingestEngine: Number(process.env.MLMON_INGEST_ENGINE_PORT ?? 9250),
   };
   const results = await Promise.allSettled(
-    chosen.map((s) => startEngine(s, state[s.key], preferred[s.key], keepData)),
+    chosen.map((s) =>
+      startEngine(s, state[s.key], preferred[s.key], keepData, security && s.key === 'elasticsearch'),
+    ),
   );
   const failures: string[] = [];
   results.forEach((r, i) => {
@@ -257,7 +295,7 @@ async function status(): Promise<boolean> {
   const state = readState();
   let ok = Object.keys(state).length > 0;
   for (const [key, s] of Object.entries(state)) {
-    const up = s ? isAlive(s.pid) && (await healthy(s.url)) : false;
+    const up = s ? isAlive(s.pid) && (await healthy(s)) : false;
     ok &&= up;
     console.log(
       `${key}: ${s?.product} ${s?.version} ${s?.url} pid ${s?.pid} ${up ? 'healthy' : 'NOT RUNNING'}`,
@@ -272,11 +310,14 @@ const onlyIndex = rest.indexOf('--only');
 const only = onlyIndex >= 0 ? rest[onlyIndex + 1] : undefined;
 try {
   // --keep-data: restart on the data of the previous run instead of an empty directory
-  if (command === 'start') await start(only, rest.includes('--keep-data'));
+  // --security: HTTPS with a generated CA, and the `elastic` user with a generated password (in the state file)
+  if (command === 'start') await start(only, rest.includes('--keep-data'), rest.includes('--security'));
   else if (command === 'stop') await stop();
   else if (command === 'status') process.exitCode = (await status()) ? 0 : 1;
   else {
-    console.error('usage: es-node.ts start [--only elasticsearch|opensearch] [--keep-data] | stop | status');
+    console.error(
+      'usage: es-node.ts start [--only elasticsearch|opensearch] [--keep-data] [--security] | stop | status',
+    );
     process.exitCode = 2;
   }
 } catch (err) {

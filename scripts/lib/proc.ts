@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 
 export function isAlive(pid: number): boolean {
@@ -74,21 +76,63 @@ export async function terminate(pids: number[], graceMs = 30_000): Promise<void>
   while (pids.some(isAlive)) await sleep(100);
 }
 
+export interface HttpAccess {
+  /** PEM of the CA for https URLs */
+  ca?: string;
+  username?: string;
+  password?: string;
+}
+
+/** GET returning status and parsed JSON; https with a private CA and basic auth when given. */
+export function getJson(
+  url: string,
+  access: HttpAccess = {},
+  timeoutMs = 5000,
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const headers: Record<string, string> = {};
+    if (access.username)
+      headers.authorization = `Basic ${Buffer.from(`${access.username}:${access.password ?? ''}`).toString('base64')}`;
+    const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = request(
+      u,
+      { method: 'GET', headers, timeout: timeoutMs, ...(access.ca ? { ca: access.ca } : {}) },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+          } catch {
+            resolve({ status: res.statusCode ?? 0, body: text });
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Polls `url` until `ok(json)` holds or the time runs out. */
 export async function waitFor(
   url: string,
   ok: (body: unknown) => boolean,
-  opts: { timeoutMs: number; isDead?: () => boolean },
+  opts: { timeoutMs: number; isDead?: () => boolean; access?: HttpAccess },
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
     if (opts.isDead?.()) throw new Error(`the process exited before ${url} answered`);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-      const body: unknown = await res.json();
-      if (res.ok && ok(body)) return;
-      last = `HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`;
+      const res = await getJson(url, opts.access);
+      if (res.status === 200 && ok(res.body)) return;
+      last = `HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }

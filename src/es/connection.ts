@@ -110,9 +110,11 @@ export function toClientOptions(opts: ConnectionOptions): ClientOptions {
       throw new ConfigError('caFingerprint', 'must be a SHA-256 fingerprint (64 hex digits, colons allowed)');
     }
     out.caFingerprint = opts.caFingerprint;
+    // the pinned fingerprint replaces chain validation (the client's documented use, for self-signed CAs)
+    if (!opts.caFile) out.tls = { ...(out.tls ?? {}), rejectUnauthorized: false };
   }
   if (opts.caFile || opts.tlsVerify === false) {
-    out.tls = {};
+    out.tls = out.tls ?? {};
     if (opts.caFile) {
       try {
         out.tls.ca = readFileSync(opts.caFile);

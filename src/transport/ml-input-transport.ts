@@ -73,7 +73,10 @@ export class MlInputTransport extends TransportStream {
    */
   private async checkTemplate(): Promise<void> {
     try {
-      const sim = await this.client.indices.simulateIndexTemplate({ name: this.options.dataStream }, { requestTimeout: 10_000 });
+      const sim = await this.client.indices.simulateIndexTemplate(
+        { name: this.options.dataStream },
+        { requestTimeout: 10_000 },
+      );
       const meta = sim.template?.mappings?._meta as { managed_by?: string } | undefined;
       if (meta?.managed_by !== 'ml-input-monitor') {
         this.emit('warn', {

@@ -8,6 +8,12 @@ import type { ResolvedTransportOptions } from './options.js';
 import { SpillStore } from './spill.js';
 import type { ShutdownReport, TransportProblem, TransportStats } from './stats.js';
 
+/** The server's own reason when there is one ("action [indices:data/write/bulk] is unauthorized ..."). */
+function reasonOf(error: Error): string {
+  const body = (error as { meta?: { body?: { error?: { reason?: string } } } }).meta?.body;
+  return body?.error?.reason ?? error.message;
+}
+
 /**
  * Moves entries from memory (and the disk buffer) to Elasticsearch: batches by count, bytes and
  * time; retries only the items that failed, with full-jitter backoff and no attempt limit for
@@ -319,10 +325,16 @@ export class Shipper extends EventEmitter {
     if (outcome.retryable) {
       if (this.consecutiveFailures === 0) {
         const auth = outcome.status === 401 || outcome.status === 403;
+        const what =
+          outcome.status === 401
+            ? 'the cluster refused our credentials (401)'
+            : outcome.status === 403
+              ? `not allowed to write (403: a privilege such as create_doc on ${this.opts.dataStream} is missing)`
+              : 'the cluster is unavailable';
         this.problem({
           severity: auth ? 'error' : 'warning',
           code: auth ? 'auth_failed' : 'cluster_unavailable',
-          message: `${auth ? 'the cluster refused our credentials' : 'the cluster is unavailable'}: ${outcome.error.message}; retrying with backoff`,
+          message: `${what}: ${reasonOf(outcome.error)}; keeping the documents and retrying with backoff`,
           error: outcome.error,
         });
       }
@@ -365,6 +377,17 @@ export class Shipper extends EventEmitter {
         this.settle(e);
       } else if (isRetryableStatus(s)) {
         throttled ||= s === 429;
+        again.push(e);
+      } else if (s === 401 || s === 403) {
+        // not allowed to write here: keep the documents until someone fixes the role or key
+        throttled = true;
+        if (this.consecutiveFailures === 0) {
+          this.problem({
+            severity: 'error',
+            code: 'auth_failed',
+            message: `not allowed to write to ${e.index} (${s} ${item.errorType ?? ''}: ${item.reason ?? ''}); keeping the documents and retrying`,
+          });
+        }
         again.push(e);
       } else if (s >= 500 && e.attempts < this.opts.maxItemRetries) {
         e.attempts++;

@@ -1,58 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Client } from '@elastic/elasticsearch';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
 import type { TransportProblem } from '../../src/transport/stats.js';
+import { startOwnNode } from '../helpers/own-node.js';
 import { storedSummary } from '../helpers/stored.js';
 import { installPredictionTemplate } from '../helpers/templates.js';
 
-const repoRoot = process.env.MLMON_REPO_ROOT ?? process.cwd();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs scripts/es-node.ts for a node of this test's own (state file, fixed port). */
-function esNode(stateFile: string, port: number, ...args: string[]): void {
-  const env: NodeJS.ProcessEnv = { ...process.env, MLMON_STATE_FILE: stateFile, MLMON_ES_PORT: String(port) };
-  delete env.ES_URL;
-  const res = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'scripts', 'es-node.ts'), ...args],
-    {
-      cwd: repoRoot,
-      env,
-      encoding: 'utf8',
-    },
-  );
-  assert.equal(res.status, 0, `es-node ${args.join(' ')}:\n${res.stdout}\n${res.stderr}`);
-}
-
 test('the node is stopped mid-stream and restarted: zero lost, zero duplicated', async (t) => {
   // a node of its own: stopping the shared one would break tests running beside this one
-  const dir = mkdtempSync(join(tmpdir(), 'mlmon-restart-'));
-  const stateFile = join(dir, 'node.json');
-  const port = await freePort();
-  t.after(() => {
-    esNode(stateFile, port, 'stop');
-    rmSync(dir, { recursive: true, force: true });
-  });
-  esNode(stateFile, port, 'start', '--only', 'elasticsearch');
-  const url = JSON.parse(readFileSync(stateFile, 'utf8')).elasticsearch.url as string;
-  const admin = new Client({ node: url });
-  t.after(() => admin.close());
+  const node = await startOwnNode();
+  t.after(() => node.stop());
+  const { url, admin, dir } = node;
   const namespace = 'restart';
   await installPredictionTemplate(admin, namespace);
 
@@ -77,11 +37,11 @@ test('the node is stopped mid-stream and restarted: zero lost, zero duplicated',
     }
   };
   await log(0, 2000);
-  esNode(stateFile, port, 'stop');
+  node.run('stop');
   await log(2000, 4000); // the node is down: memory fills, then the disk buffer takes over
   const during = tr.stats();
   assert.ok(during.queued + during.inFlight <= 2000, `memory bound kept: ${JSON.stringify(during)}`);
-  esNode(stateFile, port, 'start', '--only', 'elasticsearch', '--keep-data');
+  node.run('start', '--only', 'elasticsearch', '--keep-data');
   await log(4000, total);
   assert.equal(await tr.flush(120_000), true, JSON.stringify(tr.stats()));
 

@@ -347,7 +347,10 @@ test('prom-client metrics mirror stats()', async (t) => {
   for (let i = 0; i < 25; i++) tr.logPrediction({ features: features(i) });
   await settle(tr);
   const text = await registry.metrics();
-  assert.match(text, new RegExp(`mlmon_transport_indexed_total\\{data_stream="${dataStreamName(namespace)}"\\} 25`));
+  assert.match(
+    text,
+    new RegExp(`mlmon_transport_indexed_total\\{data_stream="${dataStreamName(namespace)}"\\} 25`),
+  );
   assert.match(text, /mlmon_transport_queued\{data_stream="[^"]+"\} 0/);
   assert.match(text, /mlmon_transport_dropped_total\{data_stream="[^"]+"\} 0/);
   await tr.shutdown();
