@@ -1,0 +1,231 @@
+import { DDSketch } from '@datadog/sketches-js';
+import { tokenize, TOKENIZER_VERSION } from './tokenizer.js';
+import type { CategoricalProfile, NumericProfile, TextProfile } from './types.js';
+
+/** Welford's online mean and variance: one pass, numerically stable. */
+export class RunningMoments {
+  n = 0;
+  mean = 0;
+  private m2 = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  add(x: number): void {
+    this.n++;
+    const d = x - this.mean;
+    this.mean += d / this.n;
+    this.m2 += d * (x - this.mean);
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+  }
+  /** sample standard deviation (n - 1), as pandas reports it */
+  get std(): number {
+    return this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0;
+  }
+}
+
+/** Linear interpolation between closest ranks (NumPy's default `linear` method, Hyndman-Fan type 7). */
+export function quantileSorted(sorted: Float64Array, q: number): number {
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  const a = sorted[lo] as number;
+  const b = sorted[hi] as number;
+  return a + (pos - lo) * (b - a);
+}
+
+/** Index of the bin [e_i, e_i+1) holding x: the number of edges <= x. */
+export function binIndex(edges: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((edges[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function uniqueSorted(xs: number[]): number[] {
+  const out: number[] = [];
+  for (const x of xs) if (out.length === 0 || x > (out[out.length - 1] as number)) out.push(x);
+  return out;
+}
+
+export const SKETCH_RELATIVE_ACCURACY = 0.005;
+
+/**
+ * Numeric columns: moments always; all values while there are at most `exactLimit` of them
+ * (exact quantiles), a DDSketch beyond (estimated edges, counted exactly in a second pass).
+ */
+export class NumericAccumulator {
+  readonly moments = new RunningMoments();
+  private values: Float64Array | undefined = new Float64Array(1024);
+  private sketch: DDSketch | undefined;
+
+  constructor(private readonly exactLimit: number) {}
+
+  add(x: number): void {
+    this.moments.add(x);
+    if (this.values) {
+      const n = this.moments.n;
+      if (n <= this.exactLimit) {
+        if (n > this.values.length) {
+          const grown = new Float64Array(Math.min(this.values.length * 2, this.exactLimit));
+          grown.set(this.values);
+          this.values = grown;
+        }
+        this.values[n - 1] = x;
+        return;
+      }
+      // past the limit: hand everything to the sketch and let the array go
+      this.sketch = new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY });
+      for (let i = 0; i < n - 1; i++) this.sketch.accept(this.values[i] as number);
+      this.values = undefined;
+    }
+    this.sketch?.accept(x);
+  }
+
+  get needsCountingPass(): boolean {
+    return this.sketch !== undefined;
+  }
+
+  /** Edges of `bins` equal-frequency bins, ties merged. */
+  edges(bins: number): number[] {
+    const n = this.moments.n;
+    if (n === 0) return [];
+    const qs = Array.from({ length: bins - 1 }, (_, i) => (i + 1) / bins);
+    if (this.values) {
+      const sorted = this.values.subarray(0, n).sort();
+      return uniqueSorted(qs.map((q) => quantileSorted(sorted, q)));
+    }
+    const sketch = this.sketch as DDSketch;
+    // clamp estimates to the observed range so no bin lies outside the data
+    return uniqueSorted(qs.map((q) => Math.min(this.moments.max, Math.max(this.moments.min, sketch.getValueAtQuantile(q)))));
+  }
+
+  /** Exact counts when all values are kept; otherwise the caller counts in a second pass. */
+  exactCounts(edges: number[]): number[] | undefined {
+    if (!this.values) return undefined;
+    const counts = new Array<number>(edges.length + 1).fill(0);
+    const n = this.moments.n;
+    for (let i = 0; i < n; i++) {
+      const b = binIndex(edges, this.values[i] as number);
+      counts[b] = (counts[b] as number) + 1;
+    }
+    return counts;
+  }
+
+  profile(edges: number[], counts: number[]): NumericProfile {
+    const m = this.moments;
+    const out: NumericProfile = {
+      min: m.n ? m.min : Number.NaN,
+      max: m.n ? m.max : Number.NaN,
+      mean: m.mean,
+      std: m.std,
+      quantile_method: this.values ? 'exact' : 'sketch',
+      bins: { edges, counts },
+    };
+    if (!this.values) out.sketch_relative_accuracy = SKETCH_RELATIVE_ACCURACY;
+    return out;
+  }
+}
+
+/**
+ * Counts of distinct values. Exact until `capacity` distinct values; then Misra-Gries: when full,
+ * every count drops by the smallest one and zeros leave. Counts become lower bounds (error at most
+ * n / capacity), and the profile says so.
+ */
+export class CountingMap {
+  readonly counts = new Map<string, number>();
+  total = 0;
+  approximate = false;
+  distinctLowerBound = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  add(key: string, by = 1): void {
+    this.total += by;
+    const c = this.counts.get(key);
+    if (c !== undefined) {
+      this.counts.set(key, c + by);
+      return;
+    }
+    this.counts.set(key, by);
+    if (!this.approximate) this.distinctLowerBound = this.counts.size;
+    if (this.counts.size > this.capacity) this.shrink();
+  }
+
+  private shrink(): void {
+    this.approximate = true;
+    // drop the lower half's counts at once: amortized O(1) per value
+    const sorted = [...this.counts.values()].sort((a, b) => a - b);
+    const cut = sorted[Math.floor(sorted.length / 2)] as number;
+    for (const [k, v] of this.counts) {
+      if (v <= cut) this.counts.delete(k);
+      else this.counts.set(k, v - cut);
+    }
+  }
+
+  /** The `limit` most frequent, count descending then key ascending (deterministic). */
+  top(limit: number): [string, number][] {
+    return [...this.counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, limit);
+  }
+}
+
+export class CategoricalAccumulator {
+  private readonly map: CountingMap;
+  constructor(private readonly limit: number) {
+    this.map = new CountingMap(limit * 2);
+  }
+  add(v: string): void {
+    this.map.add(v);
+  }
+  get tooMany(): boolean {
+    return this.map.approximate || this.map.counts.size > this.limit;
+  }
+  profile(): CategoricalProfile {
+    const top = this.map.top(this.limit);
+    const kept = top.reduce((s, [, c]) => s + c, 0);
+    return {
+      distinct: this.map.approximate ? this.map.distinctLowerBound : this.map.counts.size,
+      values: Object.fromEntries(top),
+      other_count: this.map.total - kept,
+      approximate: this.map.approximate || this.map.counts.size > this.limit,
+    };
+  }
+}
+
+export class TextAccumulator {
+  private readonly vocab: CountingMap;
+  private readonly perDoc = new RunningMoments();
+  private tokens = 0;
+  constructor(private readonly limit: number) {
+    // count many more distinct tokens than kept, so the kept ones are exact in practice
+    this.vocab = new CountingMap(Math.max(limit * 20, 1_000_000));
+  }
+  add(text: string): void {
+    const toks = tokenize(text);
+    this.perDoc.add(toks.length);
+    this.tokens += toks.length;
+    for (const t of toks) this.vocab.add(t);
+  }
+  profile(): TextProfile {
+    const top = this.vocab.top(this.limit);
+    const seen = this.vocab.approximate ? this.vocab.distinctLowerBound : this.vocab.counts.size;
+    return {
+      tokenizer: TOKENIZER_VERSION,
+      tokens_total: this.tokens,
+      tokens_per_doc: {
+        mean: this.perDoc.mean,
+        std: this.perDoc.std,
+        min: this.perDoc.n ? this.perDoc.min : 0,
+        max: this.perDoc.n ? this.perDoc.max : 0,
+      },
+      vocabulary: Object.fromEntries(top),
+      vocabulary_seen: seen,
+      vocabulary_limit: this.limit,
+      vocabulary_truncated: seen > this.limit,
+      approximate: this.vocab.approximate,
+    };
+  }
+}
