@@ -1,5 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
-import { tokenize, TOKENIZER_VERSION } from './tokenizer.js';
+import { TOKENIZER_VERSION, tokenize } from './tokenizer.js';
 import type { CategoricalProfile, NumericProfile, TextProfile } from './types.js';
 
 /** Welford's online mean and variance: one pass, numerically stable. */
@@ -100,7 +100,9 @@ export class NumericAccumulator {
     }
     const sketch = this.sketch as DDSketch;
     // clamp estimates to the observed range so no bin lies outside the data
-    return uniqueSorted(qs.map((q) => Math.min(this.moments.max, Math.max(this.moments.min, sketch.getValueAtQuantile(q)))));
+    return uniqueSorted(
+      qs.map((q) => Math.min(this.moments.max, Math.max(this.moments.min, sketch.getValueAtQuantile(q)))),
+    );
   }
 
   /** Exact counts when all values are kept; otherwise the caller counts in a second pass. */
@@ -168,7 +170,9 @@ export class CountingMap {
 
   /** The `limit` most frequent, count descending then key ascending (deterministic). */
   top(limit: number): [string, number][] {
-    return [...this.counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, limit);
+    return [...this.counts.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, limit);
   }
 }
 

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { MlmonError } from '../errors.js';
 import { binIndex, CategoricalAccumulator, NumericAccumulator, TextAccumulator } from './accumulators.js';
-import { checkReadable, detectFormat, type InputFormat, readRows, type Row } from './readers.js';
+import { checkReadable, detectFormat, type InputFormat, type Row, readRows } from './readers.js';
 import type { BaselineSchema } from './schema.js';
 import { TOKENIZER_VERSION } from './tokenizer.js';
 import type { Baseline, FeatureProfile, ProfileType } from './types.js';
@@ -26,7 +26,12 @@ export interface ProfileOptions {
   onError?: 'fail' | 'skip';
   /** profile about this many rows, drawn uniformly at random (fixed seed) */
   sample?: number;
-  onProgress?: (p: { phase: 'infer' | 'profile' | 'count'; rows: number; bytes: number; totalBytes: number }) => void;
+  onProgress?: (p: {
+    phase: 'infer' | 'profile' | 'count';
+    rows: number;
+    bytes: number;
+    totalBytes: number;
+  }) => void;
   onWarning?: (message: string) => void;
 }
 
@@ -138,7 +143,11 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
     inferRef.n++;
     if (inferRef.n >= inferRows) break;
   }
-  if (inferRef.n === 0) throw new MlmonError(`${opts.file} has a header but no rows`, { exit: 'badInput', fix: 'profile a file with data rows' });
+  if (inferRef.n === 0)
+    throw new MlmonError(`${opts.file} has a header but no rows`, {
+      exit: 'badInput',
+      fix: 'profile a file with data rows',
+    });
   for (const wanted of [predictionColumn, labelColumn]) {
     if (wanted && !sample.has(wanted)) {
       throw new MlmonError(`column "${wanted}" is not in ${opts.file}`, {
@@ -167,7 +176,8 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
     if (col) columns.set(name, col);
   }
   for (const name of Object.keys(schema.features ?? {})) {
-    if (!sample.has(name) && !schema.features?.[name]?.ignore) warn(`schema names "${name}", which the first ${inferRef.n} rows lack`);
+    if (!sample.has(name) && !schema.features?.[name]?.ignore)
+      warn(`schema names "${name}", which the first ${inferRef.n} rows lack`);
   }
   sample.clear();
 
@@ -175,7 +185,8 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
   // (Parquet: the row count is in the metadata, read by hyparquet; estimated from bytes otherwise)
   let sampleP = 1;
   if (opts.sample !== undefined) {
-    const estimatedRows = format === 'parquet' || sampleBytes === 0 ? opts.sample : (totalBytes / sampleBytes) * inferRef.n;
+    const estimatedRows =
+      format === 'parquet' || sampleBytes === 0 ? opts.sample : (totalBytes / sampleBytes) * inferRef.n;
     sampleP = Math.min(1, opts.sample / estimatedRows);
   }
   // the same seed in every pass: the counting pass keeps exactly the rows the profile kept
@@ -199,7 +210,9 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
           col.invalid++;
           if (!seenBad.has(col.name)) {
             seenBad.add(col.name);
-            warn(`numeric column "${col.name}" has non-numeric values (first: ${JSON.stringify(asCategory(v)).slice(0, 60)}); counted as invalid`);
+            warn(
+              `numeric column "${col.name}" has non-numeric values (first: ${JSON.stringify(asCategory(v)).slice(0, 60)}); counted as invalid`,
+            );
           }
           return;
         }
@@ -256,7 +269,9 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
   if (rows === 0) throw new MlmonError(`${opts.file} has no rows to profile`, { exit: 'badInput' });
   for (const col of columns.values()) {
     if (col.categorical?.tooMany) {
-      warn(`column "${col.name}" has more than ${categoryLimit} distinct values: keeping the top ${categoryLimit}; unseen-category rates will be approximate`);
+      warn(
+        `column "${col.name}" has more than ${categoryLimit} distinct values: keeping the top ${categoryLimit}; unseen-category rates will be approximate`,
+      );
     }
     if (col.valid === 0) warn(`column "${col.name}" has no valid values`);
   }
@@ -273,7 +288,8 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
   }
   const toCount = [...columns.values()].filter((c) => c.numeric?.needsCountingPass);
   if (toCount.length) {
-    for (const col of toCount) counts.set(col.name, new Array<number>((edges.get(col.name) as number[]).length + 1).fill(0));
+    for (const col of toCount)
+      counts.set(col.name, new Array<number>((edges.get(col.name) as number[]).length + 1).fill(0));
     const countRef = { n: 0 };
     const keepAgain = makeKeep();
     for await (const row of readRows(opts.file, format, readOpts('count', countRef))) {
@@ -285,12 +301,20 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
 
   const profileOf = (col: Column): FeatureProfile => {
     const na = rows - col.valid;
-    const p: FeatureProfile = { type: col.type, count: rows, na_count: na, na_rate: na / rows, invalid_count: col.invalid };
-    if (col.numeric) p.numeric = col.numeric.profile(edges.get(col.name) as number[], counts.get(col.name) as number[]);
+    const p: FeatureProfile = {
+      type: col.type,
+      count: rows,
+      na_count: na,
+      na_rate: na / rows,
+      invalid_count: col.invalid,
+    };
+    if (col.numeric)
+      p.numeric = col.numeric.profile(edges.get(col.name) as number[], counts.get(col.name) as number[]);
     if (col.categorical) p.categorical = col.categorical.profile();
     if (col.text) p.text = col.text.profile();
     if (col.bool) p.boolean = { ...col.bool };
-    if (col.dates && col.valid > 0) p.datetime = { min: new Date(col.dates.min).toISOString(), max: new Date(col.dates.max).toISOString() };
+    if (col.dates && col.valid > 0)
+      p.datetime = { min: new Date(col.dates.min).toISOString(), max: new Date(col.dates.max).toISOString() };
     return p;
   };
 
@@ -321,7 +345,12 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
   return baseline;
 }
 
-function countRow(row: Row, cols: Column[], edges: Map<string, number[]>, counts: Map<string, number[]>): void {
+function countRow(
+  row: Row,
+  cols: Column[],
+  edges: Map<string, number[]>,
+  counts: Map<string, number[]>,
+): void {
   for (const col of cols) {
     const v = row.values[col.name];
     if (isNa(v, col.rules)) continue;

@@ -43,7 +43,10 @@ export class MalformedRowError extends MlmonError {
 export function detectFormat(file: string, explicit?: string): InputFormat {
   if (explicit) {
     if (explicit === 'csv' || explicit === 'jsonl' || explicit === 'parquet') return explicit;
-    throw new MlmonError(`unknown format "${explicit}"`, { exit: 'usage', fix: 'use --format csv, jsonl or parquet' });
+    throw new MlmonError(`unknown format "${explicit}"`, {
+      exit: 'usage',
+      fix: 'use --format csv, jsonl or parquet',
+    });
   }
   const lower = file.toLowerCase();
   if (lower.endsWith('.csv') || lower.endsWith('.tsv')) return 'csv';
@@ -60,12 +63,19 @@ export function checkReadable(file: string): number {
   try {
     size = statSync(file).size;
   } catch (err) {
-    throw new MlmonError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      exit: 'badInput',
-      fix: 'check the path given to --from',
-    });
+    throw new MlmonError(
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        exit: 'badInput',
+        fix: 'check the path given to --from',
+      },
+    );
   }
-  if (size === 0) throw new MlmonError(`${file} is empty`, { exit: 'badInput', fix: 'profile a file with a header and rows' });
+  if (size === 0)
+    throw new MlmonError(`${file} is empty`, {
+      exit: 'badInput',
+      fix: 'profile a file with a header and rows',
+    });
   return size;
 }
 
@@ -85,7 +95,10 @@ async function* readCsv(file: string, opts: ReadOptions): AsyncGenerator<Row> {
     }),
   );
   try {
-    for await (const rec of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number } }>) {
+    for await (const rec of parser as AsyncIterable<{
+      record: Record<string, unknown>;
+      info: { lines: number };
+    }>) {
       yield { values: rec.record, line: rec.info.lines };
     }
   } catch (err) {
@@ -131,13 +144,19 @@ async function* readParquet(file: string): AsyncGenerator<Row> {
     buffer = await asyncBufferFromFile(file);
     metadata = await parquetMetadataAsync(buffer);
   } catch (err) {
-    throw new MlmonError(`${file} is not a readable Parquet file: ${(err as Error).message}`, { exit: 'badInput' });
+    throw new MlmonError(`${file} is not a readable Parquet file: ${(err as Error).message}`, {
+      exit: 'badInput',
+    });
   }
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = (await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd })) as Record<string, unknown>[];
-    for (let i = 0; i < rows.length; i++) yield { values: rows[i] as Record<string, unknown>, line: rowStart + i + 1 };
+    const rows = (await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd })) as Record<
+      string,
+      unknown
+    >[];
+    for (let i = 0; i < rows.length; i++)
+      yield { values: rows[i] as Record<string, unknown>, line: rowStart + i + 1 };
     rowStart = rowEnd;
   }
 }

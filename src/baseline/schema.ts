@@ -42,26 +42,34 @@ export function parseSchema(text: string, file = 'schema'): BaselineSchema {
       if (typeof value !== 'string') throw new ConfigError(key, 'must be a column name');
       out[key] = value;
     } else if (key === 'features') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('features', 'must be a mapping of column names');
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw new ConfigError('features', 'must be a mapping of column names');
       out.features = {};
       for (const [name, spec] of Object.entries(value as Record<string, unknown>)) {
         const path = `features.${name}`;
-        if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new ConfigError(path, 'must be a mapping');
+        if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+          throw new ConfigError(path, 'must be a mapping');
         const f: FeatureSchema = {};
         for (const [k, v] of Object.entries(spec as Record<string, unknown>)) {
           if (k === 'type') {
-            if (!TYPES.includes(v as ProfileType)) throw new ConfigError(`${path}.type`, `must be one of ${TYPES.join(', ')}`);
+            if (!TYPES.includes(v as ProfileType))
+              throw new ConfigError(`${path}.type`, `must be one of ${TYPES.join(', ')}`);
             f.type = v as ProfileType;
           } else if (k === 'ignore') {
             if (typeof v !== 'boolean') throw new ConfigError(`${path}.ignore`, 'must be true or false');
             f.ignore = v;
           } else if (k === 'missing_values') f.missing_values = stringList(v, `${path}.missing_values`);
-          else throw new ConfigError(`${path}.${k}`, 'unknown key', 'known keys: type, ignore, missing_values');
+          else
+            throw new ConfigError(`${path}.${k}`, 'unknown key', 'known keys: type, ignore, missing_values');
         }
         out.features[name] = f;
       }
     } else {
-      throw new ConfigError(key, 'unknown key', 'known keys: features, missing_values, prediction_column, label_column');
+      throw new ConfigError(
+        key,
+        'unknown key',
+        'known keys: features, missing_values, prediction_column, label_column',
+      );
     }
   }
   return out;

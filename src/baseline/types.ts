@@ -63,7 +63,13 @@ export interface Baseline {
   model: string;
   version: string;
   created_at: string;
-  source: { file: string; format: 'csv' | 'jsonl' | 'parquet'; rows: number; skipped_rows: number; sampled: boolean };
+  source: {
+    file: string;
+    format: 'csv' | 'jsonl' | 'parquet';
+    rows: number;
+    skipped_rows: number;
+    sampled: boolean;
+  };
   settings: {
     bins: number;
     category_limit: number;

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { MlmonError } from '../errors.js';
-import { createClient } from '../es/connection.js';
+import { Command, CommanderError } from 'commander';
+import { ExitCode, MlmonError } from '../errors.js';
 import { requestViaClient } from '../es/raw-request.js';
 import { detectCapabilities } from '../setup/capabilities.js';
+import { registerBaseline } from './baseline.js';
+import { withClient } from './context.js';
 
 const program = new Command()
   .name('mlmon')
   .description('Monitor ML model inputs in Elasticsearch')
   .version('0.1.0')
-  .option('--node <url>', 'Elasticsearch URL (default: ES_URL, else the node `npm run es:start` started)');
+  .option('--node <url>', 'Elasticsearch URL (default: ES_URL, else the node `npm run es:start` started)')
+  // `mlmon baseline --version 3` is the model version; `mlmon --version` is ours
+  .enablePositionalOptions()
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 program
   .command('capabilities')
@@ -17,35 +22,35 @@ program
     'probe what the cluster can do: ingest processors, Painless, data streams, ILM, Watcher, security',
   )
   .option('--json', 'print JSON')
-  .action(async (opts: { json?: boolean }) => {
-    const client = createClient({ node: program.opts<{ node?: string }>().node });
-    try {
-      const caps = await detectCapabilities(requestViaClient(client));
-      if (opts.json) {
-        console.log(JSON.stringify(caps, null, 2));
-        return;
-      }
-      console.log(`${caps.engine} ${caps.version}, license ${caps.license ?? 'n/a'}`);
-      for (const key of [
-        'painless',
-        'dataStreamApi',
-        'failureStore',
-        'ilm',
-        'watcher',
-        'security',
-      ] as const) {
-        console.log(`  ${key.padEnd(14)} ${caps[key] ? 'yes' : 'no'}`);
-      }
-      console.log(`  processors     ${caps.ingestProcessors.join(', ') || 'none'}`);
-    } finally {
-      await client.close();
+  .action(async (opts: { json?: boolean }, cmd: Command) => {
+    const caps = await withClient(cmd, (client) => detectCapabilities(requestViaClient(client)));
+    if (opts.json) {
+      console.log(JSON.stringify(caps, null, 2));
+      return;
     }
+    console.log(`${caps.engine} ${caps.version}, license ${caps.license ?? 'n/a'}`);
+    for (const key of ['painless', 'dataStreamApi', 'failureStore', 'ilm', 'watcher', 'security'] as const) {
+      console.log(`  ${key.padEnd(14)} ${caps[key] ? 'yes' : 'no'}`);
+    }
+    console.log(`  processors     ${caps.ingestProcessors.join(', ') || 'none'}`);
   });
+
+registerBaseline(program);
+
+// every command takes --node too, and shares the error handling
+const NODE_HELP = 'Elasticsearch URL (default: ES_URL, else the node `npm run es:start` started)';
+for (const cmd of program.commands) {
+  cmd.exitOverride().option('--node <url>', NODE_HELP);
+  for (const sub of cmd.commands) sub.exitOverride().option('--node <url>', NODE_HELP);
+}
 
 try {
   await program.parseAsync();
 } catch (err) {
-  if (err instanceof MlmonError) {
+  if (err instanceof CommanderError) {
+    // help and version exit 0; usage errors were already printed by commander
+    process.exitCode = err.exitCode === 0 ? 0 : ExitCode.usage;
+  } else if (err instanceof MlmonError) {
     console.error(`mlmon: ${err.message}${err.fix ? `\n  fix: ${err.fix}` : ''}`);
     process.exitCode = err.exitCode;
   } else {

@@ -36,7 +36,11 @@ test('a malformed CSV row fails with its line number, or is counted and skipped 
     assert.match(err.fix ?? '', /--on-error skip/);
     return true;
   });
-  const skipped = await profileFile({ ...base, file: file('broken2.csv', 'a,b\n1,x\n2,y\n3,z,extra\n4,w\n'), onError: 'skip' });
+  const skipped = await profileFile({
+    ...base,
+    file: file('broken2.csv', 'a,b\n1,x\n2,y\n3,z,extra\n4,w\n'),
+    onError: 'skip',
+  });
   assert.equal(skipped.source.rows, 3);
   assert.equal(skipped.source.skipped_rows, 1);
   assert.ok(skipped.warnings.some((w) => /1 malformed row/.test(w)));
@@ -44,7 +48,10 @@ test('a malformed CSV row fails with its line number, or is counted and skipped 
 
 test('a malformed JSON line fails with its line number', async () => {
   const f = file('broken.jsonl', '{"a":1}\n{"a":2}\n{"a":\n[1,2]\n');
-  await assert.rejects(profileFile({ ...base, file: f }), (err: unknown) => err instanceof MalformedRowError && err.line === 3);
+  await assert.rejects(
+    profileFile({ ...base, file: f }),
+    (err: unknown) => err instanceof MalformedRowError && err.line === 3,
+  );
   const skipped = await profileFile({ ...base, file: f, onError: 'skip' });
   assert.equal(skipped.source.rows, 2);
   assert.equal(skipped.source.skipped_rows, 2);
@@ -53,14 +60,34 @@ test('a malformed JSON line fails with its line number', async () => {
 test('empty file, header only, unknown format, missing file, not Parquet', async () => {
   await rejects(profileFile({ ...base, file: file('empty.csv', '') }), ExitCode.badInput, /is empty/);
   await rejects(profileFile({ ...base, file: file('header.csv', 'a,b\n') }), ExitCode.badInput, /no rows/);
-  await rejects(profileFile({ ...base, file: file('data.xlsx', 'x') }), ExitCode.usage, /cannot tell the format/);
-  await rejects(profileFile({ ...base, file: file('data.txt', 'a\n1\n'), format: 'xml' }), ExitCode.usage, /unknown format "xml"/);
-  await rejects(profileFile({ ...base, file: join(dir, 'nope.csv') }), ExitCode.badInput, /cannot read .*ENOENT/);
-  await rejects(profileFile({ ...base, file: file('fake.parquet', 'not parquet at all') }), ExitCode.badInput, /not a readable Parquet/);
+  await rejects(
+    profileFile({ ...base, file: file('data.xlsx', 'x') }),
+    ExitCode.usage,
+    /cannot tell the format/,
+  );
+  await rejects(
+    profileFile({ ...base, file: file('data.txt', 'a\n1\n'), format: 'xml' }),
+    ExitCode.usage,
+    /unknown format "xml"/,
+  );
+  await rejects(
+    profileFile({ ...base, file: join(dir, 'nope.csv') }),
+    ExitCode.badInput,
+    /cannot read .*ENOENT/,
+  );
+  await rejects(
+    profileFile({ ...base, file: file('fake.parquet', 'not parquet at all') }),
+    ExitCode.badInput,
+    /not a readable Parquet/,
+  );
 });
 
 test('a prediction column that is not in the file is named, with the columns that are', async () => {
-  await rejects(profileFile({ ...base, file: file('p.csv', 'a,b\n1,2\n'), predictionColumn: 'score' }), ExitCode.badInput, /column "score"/);
+  await rejects(
+    profileFile({ ...base, file: file('p.csv', 'a,b\n1,2\n'), predictionColumn: 'score' }),
+    ExitCode.badInput,
+    /column "score"/,
+  );
 });
 
 test('a numeric column with text values counts them as invalid, and missing, and warns once', async () => {
@@ -77,7 +104,9 @@ test('a numeric column with text values counts them as invalid, and missing, and
 });
 
 test('schema missing_values and declared types', async () => {
-  const schema = parseSchema('missing_values: ["?"]\nfeatures:\n  code:\n    type: categorical\n  age:\n    missing_values: ["-1"]\n');
+  const schema = parseSchema(
+    'missing_values: ["?"]\nfeatures:\n  code:\n    type: categorical\n  age:\n    missing_values: ["-1"]\n',
+  );
   const b = await profileFile({ ...base, file: file('s.csv', 'code,age\n10,30\n20,-1\n?,40\n'), schema });
   assert.equal(b.features.code?.type, 'categorical');
   assert.deepEqual(b.features.code?.categorical?.values, { '10': 1, '20': 1 });
@@ -87,17 +116,33 @@ test('schema missing_values and declared types', async () => {
 });
 
 test('schema errors name the bad key', () => {
-  assert.throws(() => parseSchema('features:\n  a:\n    type: number\n'), (e: unknown) => e instanceof ConfigError && e.option === 'features.a.type');
-  assert.throws(() => parseSchema('featurez: {}\n'), (e: unknown) => e instanceof ConfigError && e.option === 'featurez');
-  assert.throws(() => parseSchema('features:\n  a:\n    ignore: yes please\n'), (e: unknown) => e instanceof ConfigError && e.option === 'features.a.ignore');
-  assert.throws(() => parseSchema(': : :'), (e: unknown) => e instanceof ConfigError);
+  assert.throws(
+    () => parseSchema('features:\n  a:\n    type: number\n'),
+    (e: unknown) => e instanceof ConfigError && e.option === 'features.a.type',
+  );
+  assert.throws(
+    () => parseSchema('featurez: {}\n'),
+    (e: unknown) => e instanceof ConfigError && e.option === 'featurez',
+  );
+  assert.throws(
+    () => parseSchema('features:\n  a:\n    ignore: yes please\n'),
+    (e: unknown) => e instanceof ConfigError && e.option === 'features.a.ignore',
+  );
+  assert.throws(
+    () => parseSchema(': : :'),
+    (e: unknown) => e instanceof ConfigError,
+  );
 });
 
 test('huge cardinality warns and keeps the top values, flagged approximate', async () => {
   const lines = ['user'];
   for (let i = 0; i < 5000; i++) lines.push(`u${i % 1500}`);
   for (let i = 0; i < 300; i++) lines.push('frequent');
-  const b = await profileFile({ ...base, file: file('card.csv', `${lines.join('\n')}\n`), categoryLimit: 100 });
+  const b = await profileFile({
+    ...base,
+    file: file('card.csv', `${lines.join('\n')}\n`),
+    categoryLimit: 100,
+  });
   const c = b.features.user?.categorical;
   assert.equal(c?.approximate, true);
   assert.ok(Object.keys(c?.values ?? {}).length <= 100);
@@ -114,11 +159,18 @@ test('past the exact limit a sketch estimates the edges and a second pass counts
     values.push(v);
     lines.push(String(v));
   }
-  const b = await profileFile({ ...base, file: file('big.csv', `${lines.join('\n')}\n`), exactQuantileLimit: 500 });
+  const b = await profileFile({
+    ...base,
+    file: file('big.csv', `${lines.join('\n')}\n`),
+    exactQuantileLimit: 500,
+  });
   const n = b.features.x?.numeric;
   assert.equal(n?.quantile_method, 'sketch');
   assert.equal(n?.sketch_relative_accuracy, 0.005);
-  assert.equal(n?.bins.counts.reduce((s, c) => s + c, 0), 5000);
+  assert.equal(
+    n?.bins.counts.reduce((s, c) => s + c, 0),
+    5000,
+  );
   const sorted = Float64Array.from(values).sort();
   n?.bins.edges.forEach((e, i) => {
     const exact = quantileSorted(sorted, (i + 1) / 10);

@@ -24,7 +24,13 @@ function checkFeature(name: string, got: FeatureProfile | undefined, want: Recor
   assert.equal(got.invalid_count, want.invalid_count, `${name} invalid_count`);
   const w = want as Record<string, Record<string, unknown>>;
   if (got.numeric) {
-    const wn = w.numeric as { min: number; max: number; mean: number; std: number; bins: { edges: number[]; counts: number[] } };
+    const wn = w.numeric as {
+      min: number;
+      max: number;
+      mean: number;
+      std: number;
+      bins: { edges: number[]; counts: number[] };
+    };
     for (const k of ['min', 'max', 'mean', 'std'] as const) close(got.numeric[k], wn[k], `${name}.${k}`);
     assert.equal(got.numeric.quantile_method, 'exact');
     assert.equal(got.numeric.bins.edges.length, wn.bins.edges.length, `${name} edge count`);
@@ -37,7 +43,8 @@ function checkFeature(name: string, got: FeatureProfile | undefined, want: Recor
     const { tokens_per_doc, ...rest } = got.text;
     const { tokens_per_doc: wantPerDoc, ...wantRest } = wt as unknown as typeof got.text;
     assert.deepEqual(rest, wantRest, `${name} text`);
-    for (const k of ['mean', 'std', 'min', 'max'] as const) close(tokens_per_doc[k], wantPerDoc[k], `${name} tokens_per_doc.${k}`);
+    for (const k of ['mean', 'std', 'min', 'max'] as const)
+      close(tokens_per_doc[k], wantPerDoc[k], `${name} tokens_per_doc.${k}`);
   }
   if (got.boolean) assert.deepEqual(got.boolean, w.boolean);
   if (got.datetime) assert.deepEqual(got.datetime, w.datetime);
@@ -49,8 +56,13 @@ for (const format of ['csv', 'jsonl', 'parquet'] as const) {
     const b = await profileFile({ file: `${dir}train.${format}`, model: 'churn', version: '1', schema });
     profiles.set(format, b);
     assert.equal(b.source.rows, expected.rows);
-    assert.deepEqual(Object.keys(b.features).sort(), Object.keys(expected.features).sort(), 'id is ignored; score and churned are not features');
-    for (const [name, want] of Object.entries(expected.features)) checkFeature(name, b.features[name], want as Record<string, unknown>);
+    assert.deepEqual(
+      Object.keys(b.features).sort(),
+      Object.keys(expected.features).sort(),
+      'id is ignored; score and churned are not features',
+    );
+    for (const [name, want] of Object.entries(expected.features))
+      checkFeature(name, b.features[name], want as Record<string, unknown>);
     checkFeature('prediction', b.prediction, expected.prediction);
     assert.equal(b.prediction?.column, 'score');
     checkFeature('label', b.label, expected.label);
@@ -62,14 +74,24 @@ test('CSV, JSON Lines and Parquet of the same data give identical baselines', ()
   const strip = (b: Baseline | undefined) => {
     assert.ok(b);
     const { created_at: _c, source, ...rest } = b;
-    return { ...rest, source: { rows: source.rows, skipped_rows: source.skipped_rows, sampled: source.sampled } };
+    return {
+      ...rest,
+      source: { rows: source.rows, skipped_rows: source.skipped_rows, sampled: source.sampled },
+    };
   };
   assert.deepEqual(strip(profiles.get('jsonl')), strip(profiles.get('csv')));
   assert.deepEqual(strip(profiles.get('parquet')), strip(profiles.get('csv')));
 });
 
 test('fewer bins and a small vocabulary follow the same rules', async () => {
-  const b = await profileFile({ file: `${dir}train.csv`, model: 'churn', version: '1', schema, bins: 4, vocabularyLimit: 5 });
+  const b = await profileFile({
+    file: `${dir}train.csv`,
+    model: 'churn',
+    version: '1',
+    schema,
+    bins: 4,
+    vocabularyLimit: 5,
+  });
   const age = b.features.age?.numeric;
   assert.deepEqual(age?.bins.counts, expected.small_limits.age_bins.counts);
   age?.bins.edges.forEach((e, i) => close(e, expected.small_limits.age_bins.edges[i], `edge ${i}`));
