@@ -16,12 +16,12 @@ async function writeLargeCsv(path: string, rows: number): Promise<void> {
     const x = (i * 2654435761) % 1_000_003;
     chunk += `${x / 1000},${(x % 977) * 1.5},${i % 100},${Math.sin(i)},${x % 7},${i},p${x % 5},c${x % 300},d${x % 40},${words[x % 8]} ${words[i % 8]} ${words[(x + i) % 8]}\n`;
     if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
       chunk = '';
     }
   }
   out.end(chunk);
-  await new Promise((r) => out.on('finish', r));
+  await new Promise<void>((r) => out.on('finish', () => r()));
 }
 
 test('a large CSV profiles in bounded memory (streaming, sketch past the exact limit)', async (t) => {

@@ -34,7 +34,8 @@ function checkFeature(name: string, got: FeatureProfile | undefined, want: Recor
     for (const k of ['min', 'max', 'mean', 'std'] as const) close(got.numeric[k], wn[k], `${name}.${k}`);
     assert.equal(got.numeric.quantile_method, 'exact');
     assert.equal(got.numeric.bins.edges.length, wn.bins.edges.length, `${name} edge count`);
-    got.numeric.bins.edges.forEach((e, i) => close(e, wn.bins.edges[i] as number, `${name} edge ${i}`));
+    for (const [i, e] of got.numeric.bins.edges.entries())
+      close(e, wn.bins.edges[i] as number, `${name} edge ${i}`);
     assert.deepEqual(got.numeric.bins.counts, wn.bins.counts, `${name} bin counts`);
   }
   if (got.categorical) assert.deepEqual(got.categorical, w.categorical, `${name} categories`);
@@ -94,7 +95,8 @@ test('fewer bins and a small vocabulary follow the same rules', async () => {
   });
   const age = b.features.age?.numeric;
   assert.deepEqual(age?.bins.counts, expected.small_limits.age_bins.counts);
-  age?.bins.edges.forEach((e, i) => close(e, expected.small_limits.age_bins.edges[i], `edge ${i}`));
+  for (const [i, e] of (age?.bins.edges ?? []).entries())
+    close(e, expected.small_limits.age_bins.edges[i], `edge ${i}`);
   assert.deepEqual(b.features.comment?.text?.vocabulary, expected.small_limits.comment_vocabulary);
   assert.equal(b.features.comment?.text?.vocabulary_truncated, true);
   assert.equal(b.features.comment?.text?.vocabulary_limit, 5);
