@@ -1,3 +1,5 @@
+import { tokenize } from '../baseline/tokenizer.js';
+import type { BaselineContext } from './baseline-cache.js';
 import type { PredictionLog } from './prediction.js';
 import {
   type SanitizedPrediction,
@@ -31,8 +33,19 @@ export interface PredictionDocument {
     flags?: string[];
     /** the sampling rate this document was kept at; counts divide by it */
     sample_rate?: number;
+    /** `model@version` of the training baseline the derived fields were computed against */
+    baseline_id?: string;
+    /** computed at log time against the baseline (README, "Derived fields") */
+    derived?: {
+      tokens?: Record<string, number>;
+      oov?: Record<string, number>;
+      oov_words?: Record<string, string[]>;
+    };
   };
 }
+
+/** At most this many distinct out-of-vocabulary words are kept per text feature and document. */
+export const MAX_OOV_WORDS = 50;
 
 export interface DocumentOptions {
   id: string;
@@ -41,6 +54,8 @@ export interface DocumentOptions {
   sampleRate?: number;
   sanitize: SanitizeOptions;
   defaults: { model?: string; version?: string; service?: string };
+  /** resolves the baseline of a model and version, if one is loaded */
+  baseline?: (model: string, version: string) => { context: BaselineContext | undefined; pending: boolean };
 }
 
 function timestampOf(t: PredictionLog['timestamp'], flags: string[]): string {
@@ -63,9 +78,12 @@ function shortString(v: unknown, fallback: string, max = 256): string {
 
 /** Builds the stored document. Never throws for any input (see test/unit/sanitize.property.test.ts). */
 export function toDocument(p: PredictionLog, opts: DocumentOptions): PredictionDocument {
-  const { features, na, flags } = sanitizeFeatures(p.features, opts.sanitize);
   const model = shortString(p.model, opts.defaults.model ?? 'unknown');
   const version = shortString(p.version, opts.defaults.version ?? 'unknown');
+  const baseline = opts.baseline?.(model, version);
+  const context = baseline?.context;
+  const { features, na, flags } = sanitizeFeatures(p.features, context?.sanitize ?? opts.sanitize);
+  if (baseline?.pending) flags.push('baseline_pending');
   const doc: PredictionDocument = {
     '@timestamp': timestampOf(p.timestamp, flags),
     message: `prediction ${model}@${version}`,
@@ -79,15 +97,57 @@ export function toDocument(p: PredictionLog, opts: DocumentOptions): PredictionD
   if (prediction) doc.mlmon.prediction = prediction;
   if (typeof p.latencyMs === 'number' && Number.isFinite(p.latencyMs)) doc.mlmon.latency_ms = p.latencyMs;
   else if (p.latencyMs !== undefined) flags.push('invalid_latency');
-  const context = typeof p.context === 'object' && p.context !== null ? p.context : undefined;
-  const service = context?.service ?? opts.defaults.service;
+  const ctx = typeof p.context === 'object' && p.context !== null ? p.context : undefined;
+  const service = ctx?.service ?? opts.defaults.service;
   if (typeof service === 'string' && service) doc.service = { name: shortString(service, 'unknown') };
-  if (typeof context?.traceId === 'string' && context.traceId)
-    doc.trace = { id: shortString(context.traceId, '') };
+  if (typeof ctx?.traceId === 'string' && ctx.traceId) doc.trace = { id: shortString(ctx.traceId, '') };
+  if (context) derive(doc, context, na);
   if (na.length) doc.mlmon.na = na;
   if (flags.length) doc.mlmon.flags = flags;
   if (opts.sampleRate !== undefined && opts.sampleRate < 1) doc.mlmon.sample_rate = opts.sampleRate;
   return doc;
+}
+
+function present(f: TypedFeatures, name: string): boolean {
+  return (
+    (f.num !== undefined && name in f.num) ||
+    (f.cat !== undefined && name in f.cat) ||
+    (f.text !== undefined && name in f.text) ||
+    (f.bool !== undefined && name in f.bool) ||
+    (f.date !== undefined && name in f.date)
+  );
+}
+
+/** Fields that need the baseline: absent features (NA), and token and OOV counts of text features. */
+function derive(doc: PredictionDocument, context: BaselineContext, na: string[]): void {
+  const m = doc.mlmon;
+  m.baseline_id = context.id;
+  for (const name of context.features) if (!present(m.features, name) && !na.includes(name)) na.push(name);
+  const texts = m.features.text;
+  if (!texts) return;
+  const tokensBy: Record<string, number> = {};
+  const oovBy: Record<string, number> = {};
+  const wordsBy: Record<string, string[]> = {};
+  let any = false;
+  for (const [name, value] of Object.entries(texts)) {
+    const vocab = context.vocabularies.get(name);
+    if (!vocab) continue;
+    const tokens = tokenize(value);
+    let oov = 0;
+    const words = new Set<string>();
+    for (const t of tokens) {
+      if (vocab.has(t)) continue;
+      oov++;
+      if (words.size < MAX_OOV_WORDS) words.add(t);
+    }
+    any = true;
+    tokensBy[name] = tokens.length;
+    oovBy[name] = oov;
+    if (words.size) wordsBy[name] = [...words];
+  }
+  if (!any) return;
+  m.derived = { tokens: tokensBy, oov: oovBy };
+  if (Object.keys(wordsBy).length) m.derived.oov_words = wordsBy;
 }
 
 export function dataStreamName(namespace: string): string {

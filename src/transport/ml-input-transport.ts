@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { v7 as uuidv7 } from 'uuid';
 import TransportStream from 'winston-transport';
 import { createClient } from '../es/connection.js';
+import { BaselineCache } from './baseline-cache.js';
 import { toDocument } from './document.js';
 import { entryBytes } from './entry.js';
 import { type ResolvedTransportOptions, resolveTransportOptions, type TransportOptions } from './options.js';
@@ -36,6 +37,9 @@ export class MlInputTransport extends TransportStream {
   private readonly shipper: Shipper;
   private readonly ownsClient: boolean;
   private shutdownPromise: Promise<ShutdownReport> | undefined;
+  private readonly baselines: BaselineCache | undefined;
+  private readonly baselineOf = (model: string, version: string) =>
+    this.baselines ? this.baselines.get(model, version) : { context: undefined, pending: false };
   private readonly onBeforeExit = () => {
     void this.shutdown({ timeoutMs: this.options.exitFlushTimeoutMs });
   };
@@ -54,6 +58,17 @@ export class MlInputTransport extends TransportStream {
     }
     this.shipper = new Shipper(this.client, this.options);
     this.shipper.on('warn', (p) => this.emit('warn', p));
+    if (this.options.baseline) {
+      this.baselines = new BaselineCache(this.client, {
+        ...this.options.baseline,
+        sanitize: this.options.sanitize,
+        onError: (message) =>
+          this.emit('warn', { severity: 'warning', code: 'baseline_unavailable', message }),
+      });
+      // the default model's baseline starts loading now, so the first predictions find it
+      if (this.options.defaults.model)
+        this.baselines.get(this.options.defaults.model, this.options.defaults.version ?? 'unknown');
+    }
     if (opts.metricsRegistry) {
       registerTransportMetrics(
         opts.metricsRegistry,
@@ -122,6 +137,7 @@ export class MlInputTransport extends TransportStream {
         sampleRate,
         sanitize: this.options.sanitize,
         defaults: this.options.defaults,
+        baseline: this.baselineOf,
       });
       const line = JSON.stringify(doc);
       this.shipper.accept({ id, index: this.options.dataStream, line, bytes: entryBytes(line), attempts: 0 });
@@ -134,6 +150,17 @@ export class MlInputTransport extends TransportStream {
         count: 1,
       });
     }
+  }
+
+  /**
+   * Waits until the baseline of `model@version` (default: the transport's) is loaded, e.g. at
+   * application start; resolves to its id, or undefined when there is none.
+   */
+  async baselineReady(
+    model = this.options.defaults.model ?? 'unknown',
+    version = this.options.defaults.version ?? 'unknown',
+  ): Promise<string | undefined> {
+    return (await this.baselines?.ready(model, version))?.id;
   }
 
   flush(timeoutMs?: number): Promise<boolean> {

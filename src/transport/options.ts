@@ -55,6 +55,10 @@ export interface TransportOptions extends ConnectionOptions {
   metricsPrefix?: string;
   /** at start, warn (event `warn`, code `template_missing`) when the product's template does not apply */
   checkTemplate?: boolean;
+  /** load the training baseline of each model for derived fields (false: none) */
+  baseline?: boolean;
+  baselineIndex?: string;
+  baselineRefreshMs?: number;
 }
 
 export interface ResolvedTransportOptions {
@@ -79,6 +83,7 @@ export interface ResolvedTransportOptions {
   exitFlushTimeoutMs: number;
   sampleRate: number;
   sanitize: SanitizeOptions;
+  baseline: { index: string; refreshMs: number } | false;
 }
 
 const MiB = 1024 * 1024;
@@ -107,6 +112,8 @@ export const transportDefaults = {
   emptyStringIsNa: true,
   hashSecretEnv: 'MLMON_HASH_SECRET',
   sampleRate: 1,
+  baselineIndex: 'mlmon-baselines',
+  baselineRefreshMs: 300_000,
 } as const;
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
@@ -212,6 +219,13 @@ export function resolveTransportOptions(
     requestTimeoutMs: positiveInt('requestTimeoutMs', o.requestTimeoutMs, d.requestTimeoutMs),
     exitFlushTimeoutMs: positiveInt('exitFlushTimeoutMs', o.exitFlushTimeoutMs, d.exitFlushTimeoutMs),
     sampleRate,
+    baseline:
+      o.baseline === false
+        ? false
+        : {
+            index: o.baselineIndex ?? d.baselineIndex,
+            refreshMs: positiveInt('baselineRefreshMs', o.baselineRefreshMs, d.baselineRefreshMs),
+          },
     sanitize: {
       maxStringLength: positiveInt('maxStringLength', o.maxStringLength, d.maxStringLength),
       maxFeatures: positiveInt('maxFeatures', o.maxFeatures, d.maxFeatures),

@@ -38,7 +38,8 @@ export interface TransportProblem {
     | 'spill_write_failed'
     | 'logged_after_shutdown'
     | 'auth_failed'
-    | 'template_missing';
+    | 'template_missing'
+    | 'baseline_unavailable';
   message: string;
   count?: number;
   error?: Error;

@@ -1,0 +1,91 @@
+import type { Client } from '@elastic/elasticsearch';
+import { getBaseline } from '../baseline/store.js';
+import type { Baseline } from '../baseline/types.js';
+import type { FeatureKind, SanitizeOptions } from './sanitize.js';
+
+/** What log time needs of a baseline: the expected features, their types, the text vocabularies. */
+export interface BaselineContext {
+  /** `model@version` of the baseline used */
+  id: string;
+  features: readonly string[];
+  /** sanitize options with the baseline's types (the user's `featureTypes` win) */
+  sanitize: SanitizeOptions;
+  vocabularies: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+interface Slot {
+  context: BaselineContext | undefined;
+  loadedAt: number;
+  loading: Promise<void> | undefined;
+}
+
+export function contextOf(b: Baseline, base: SanitizeOptions): BaselineContext {
+  const kinds = new Map<string, FeatureKind>();
+  const vocabularies = new Map<string, ReadonlySet<string>>();
+  for (const [name, p] of Object.entries(b.features)) {
+    kinds.set(name, p.type);
+    if (p.text) vocabularies.set(name, new Set(Object.keys(p.text.vocabulary)));
+  }
+  for (const [name, kind] of base.kinds) kinds.set(name, kind);
+  return {
+    id: `${b.model}@${b.version}`,
+    features: Object.keys(b.features),
+    sanitize: { ...base, kinds },
+    vocabularies,
+  };
+}
+
+/**
+ * Baselines by model and version, loaded from Elasticsearch in the background and refreshed every
+ * `refreshMs`. `get` never waits: until a baseline is loaded, documents carry no derived fields.
+ * The baseline of `model@version` is used, or else the model's newest.
+ */
+export class BaselineCache {
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly opts: {
+      index: string;
+      refreshMs: number;
+      sanitize: SanitizeOptions;
+      onError: (message: string) => void;
+    },
+  ) {}
+
+  get(model: string, version: string): { context: BaselineContext | undefined; pending: boolean } {
+    const key = `${model}@${version}`;
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = { context: undefined, loadedAt: 0, loading: undefined };
+      this.slots.set(key, slot);
+    }
+    if (!slot.loading && Date.now() - slot.loadedAt >= this.opts.refreshMs) this.load(model, version, slot);
+    return { context: slot.context, pending: slot.loadedAt === 0 };
+  }
+
+  /** Loads (or reloads) now; resolves when done. */
+  async ready(model: string, version: string): Promise<BaselineContext | undefined> {
+    this.get(model, version);
+    const slot = this.slots.get(`${model}@${version}`) as Slot;
+    await slot.loading;
+    return slot.context;
+  }
+
+  private load(model: string, version: string, slot: Slot): void {
+    slot.loading = (async () => {
+      try {
+        const b =
+          (await getBaseline(this.client, model, version, this.opts.index)) ??
+          (await getBaseline(this.client, model, undefined, this.opts.index));
+        slot.context = b ? contextOf(b, this.opts.sanitize) : undefined;
+      } catch (err) {
+        // keep what we had; try again at the next refresh
+        this.opts.onError(`baseline for ${model}@${version} not loaded: ${(err as Error).message}`);
+      } finally {
+        slot.loadedAt = Date.now();
+        slot.loading = undefined;
+      }
+    })();
+  }
+}
