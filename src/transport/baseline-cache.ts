@@ -53,7 +53,7 @@ export class BaselineCache {
     },
   ) {}
 
-  get(model: string, version: string): { context: BaselineContext | undefined; pending: boolean } {
+  get(model: string, version: string): BaselineContext | undefined {
     const key = `${model}@${version}`;
     let slot = this.slots.get(key);
     if (!slot) {
@@ -61,7 +61,7 @@ export class BaselineCache {
       this.slots.set(key, slot);
     }
     if (!slot.loading && Date.now() - slot.loadedAt >= this.opts.refreshMs) this.load(model, version, slot);
-    return { context: slot.context, pending: slot.loadedAt === 0 };
+    return slot.context;
   }
 
   /** Loads (or reloads) now; resolves when done. */

@@ -55,7 +55,7 @@ export interface DocumentOptions {
   sanitize: SanitizeOptions;
   defaults: { model?: string; version?: string; service?: string };
   /** resolves the baseline of a model and version, if one is loaded */
-  baseline?: (model: string, version: string) => { context: BaselineContext | undefined; pending: boolean };
+  baseline?: (model: string, version: string) => BaselineContext | undefined;
 }
 
 function timestampOf(t: PredictionLog['timestamp'], flags: string[]): string {
@@ -80,10 +80,8 @@ function shortString(v: unknown, fallback: string, max = 256): string {
 export function toDocument(p: PredictionLog, opts: DocumentOptions): PredictionDocument {
   const model = shortString(p.model, opts.defaults.model ?? 'unknown');
   const version = shortString(p.version, opts.defaults.version ?? 'unknown');
-  const baseline = opts.baseline?.(model, version);
-  const context = baseline?.context;
+  const context = opts.baseline?.(model, version);
   const { features, na, flags } = sanitizeFeatures(p.features, context?.sanitize ?? opts.sanitize);
-  if (baseline?.pending) flags.push('baseline_pending');
   const doc: PredictionDocument = {
     '@timestamp': timestampOf(p.timestamp, flags),
     message: `prediction ${model}@${version}`,

@@ -38,8 +38,7 @@ export class MlInputTransport extends TransportStream {
   private readonly ownsClient: boolean;
   private shutdownPromise: Promise<ShutdownReport> | undefined;
   private readonly baselines: BaselineCache | undefined;
-  private readonly baselineOf = (model: string, version: string) =>
-    this.baselines ? this.baselines.get(model, version) : { context: undefined, pending: false };
+  private readonly baselineOf = (model: string, version: string) => this.baselines?.get(model, version);
   private readonly onBeforeExit = () => {
     void this.shutdown({ timeoutMs: this.options.exitFlushTimeoutMs });
   };
