@@ -144,9 +144,8 @@ export function windowRequest(spec: WindowSpec, b: Baseline): estypes.SearchRequ
     versions: { terms: { field: 'mlmon.model.version', size: 50 } },
     latency: { percentiles: { field: 'mlmon.latency_ms', percents: [50, 95, 99] } },
   };
-  Object.entries(b.features).forEach(([name, p], i) =>
-    Object.assign(aggs, featureAggs(`f${i}`, name, p, false)),
-  );
+  for (const [i, [name, p]] of Object.entries(b.features).entries())
+    Object.assign(aggs, featureAggs(`f${i}`, name, p, false));
   if (b.prediction) Object.assign(aggs, featureAggs('pred', b.prediction.column, b.prediction, true));
   return {
     index: spec.index,
