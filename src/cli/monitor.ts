@@ -1,0 +1,231 @@
+import type { Command } from 'commander';
+import { getBaseline, listBaselines } from '../baseline/store.js';
+import { ExitCode, MlmonError } from '../errors.js';
+import { MetricsExporter } from '../job/exporter.js';
+import { type RunReport, runOnce } from '../job/runner.js';
+import { JobState } from '../job/state.js';
+import { computeWindow, type WindowMetrics } from '../metrics/window.js';
+import { loadConfig, type MlmonConfig, parseDuration } from './config.js';
+import { fmt, table, withClient } from './context.js';
+
+/** ISO 8601, epoch milliseconds, `now`, or `now-15m` style. */
+export function parseTime(v: string, flag: string, now = Date.now()): number {
+  const rel = /^now(?:-(\d+)(ms|s|m|h|d))?$/.exec(v.trim());
+  if (rel) return rel[1] ? now - parseDuration(`${rel[1]}${rel[2]}`, flag) : now;
+  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (Number.isNaN(t))
+    throw new MlmonError(`${flag}: "${v}" is not a time`, {
+      exit: 'usage',
+      fix: 'use ISO 8601 (2026-01-01T10:00:00Z), epoch milliseconds, now or now-15m',
+    });
+  return t;
+}
+
+function metricsTable(m: WindowMetrics): string {
+  const rows = Object.entries(m.features).map(([name, f]) => [
+    name,
+    f.type,
+    f.count,
+    fmt(f.na_rate, 3),
+    fmt(f.unseen_rate ?? f.oov_rate, 3),
+    fmt(f.psi ?? f.js, 3),
+    fmt(f.ks_p_value ?? f.chi2_p_value, 3),
+    f.status,
+  ]);
+  if (m.prediction) {
+    const f = m.prediction;
+    rows.push([
+      '(prediction)',
+      f.type,
+      f.count,
+      fmt(f.na_rate, 3),
+      '-',
+      fmt(f.psi ?? f.js, 3),
+      fmt(f.ks_p_value ?? f.chi2_p_value, 3),
+      f.status,
+    ]);
+  }
+  return table(['feature', 'type', 'values', 'na_rate', 'unseen/oov', 'psi/js', 'p', 'status'], rows);
+}
+
+function summary(r: RunReport): string {
+  const lines = r.windows.map(
+    (w) =>
+      `${w.model}  ${w.from} .. ${w.to}  ${w.docs} docs  ${w.alerts} alert(s)${w.existing ? `  (${w.existing} metric docs already stored)` : ''}`,
+  );
+  if (r.skipped) lines.push(`${r.skipped} older window(s) beyond window.max_catch_up were skipped`);
+  for (const n of r.notifications)
+    lines.push(
+      `${n.action.toUpperCase()}  ${n.alert.model} ${n.alert.feature} ${n.alert.rule} ${n.alert.metric}=${n.alert.value} (${n.alert.severity})`,
+    );
+  for (const f of r.notifyFailures) lines.push(`notification failed: ${f}`);
+  lines.push(`${r.firing.length} alert(s) firing`);
+  return lines.join('\n');
+}
+
+function configOf(cmd: Command): MlmonConfig {
+  const o = cmd.opts<{ config?: string; index?: string; baselineIndex?: string }>();
+  const c = loadConfig(o.config);
+  if (o.index) c.index = o.index;
+  if (o.baselineIndex) c.baselineIndex = o.baselineIndex;
+  return c;
+}
+
+export function registerMonitor(program: Command): void {
+  program
+    .command('metrics')
+    .description('compute one window ad hoc and print it (nothing is written)')
+    .requiredOption('--model <name>', 'model')
+    .option('--version <v>', 'one version only (default: all, against the newest baseline)')
+    .requiredOption('--from <time>', 'window start: ISO 8601, epoch ms, now-1h')
+    .requiredOption('--to <time>', 'window end (exclusive)')
+    .option('--config <file>', 'mlmon.yml (default: ./mlmon.yml if present)')
+    .option('--index <pattern>', 'predictions data streams')
+    .option('--baseline-index <name>', 'baseline index')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        o: { model: string; version?: string; from: string; to: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const config = configOf(cmd);
+        const from = parseTime(o.from, '--from');
+        const to = parseTime(o.to, '--to');
+        if (to <= from) throw new MlmonError('--to must be after --from', { exit: 'usage' });
+        const m = await withClient(cmd, async (client) => {
+          const b =
+            (await getBaseline(client, o.model, o.version, config.baselineIndex)) ??
+            (o.version ? await getBaseline(client, o.model, undefined, config.baselineIndex) : undefined);
+          if (!b)
+            throw new MlmonError(`no baseline for ${o.model}`, {
+              exit: 'badInput',
+              fix: `mlmon baseline --model ${o.model} --version <v> --from <file>`,
+            });
+          const known = (await listBaselines(client, o.model, config.baselineIndex)).map((s) => s.version);
+          const spec = {
+            model: o.model,
+            from: new Date(from),
+            to: new Date(to),
+            index: config.index,
+            ...(o.version ? { version: o.version } : {}),
+          };
+          return computeWindow(client, spec, b, config.rules, known);
+        });
+        if (o.json) console.log(JSON.stringify(m, null, 2));
+        else {
+          console.log(
+            `${m.model}${m.version ? `@${m.version}` : ''} ${m.window.from} .. ${m.window.to}: ${m.docs} documents, baseline ${m.baseline}\n`,
+          );
+          console.log(metricsTable(m));
+          for (const a of m.alerts)
+            console.log(
+              `${a.severity.toUpperCase()}  ${a.feature} ${a.rule}: ${a.metric} ${typeof a.value === 'number' ? fmt(a.value) : a.value} >= ${a.threshold}`,
+            );
+        }
+      },
+    );
+
+  program
+    .command('run')
+    .description('compute every window since the last one, write metrics and alerts, notify')
+    .option('--once', 'run once (for cron) and exit; non-zero on a cluster error')
+    .option(
+      '--every <duration>',
+      'run on this period until SIGTERM/SIGINT (default: window.every of mlmon.yml)',
+    )
+    .option('--backfill <range...>', 'compute the windows of <from> <to> (checkpoint untouched)')
+    .option('--metrics-port <port>', 'serve Prometheus gauges on 127.0.0.1:<port>/metrics')
+    .option('--config <file>', 'mlmon.yml (default: ./mlmon.yml if present)')
+    .option('--index <pattern>', 'predictions data streams')
+    .option('--baseline-index <name>', 'baseline index')
+    .option('--json', 'print each run report as JSON')
+    .action(
+      async (
+        o: { once?: boolean; every?: string; backfill?: string[]; metricsPort?: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const config = configOf(cmd);
+        const exporter = o.metricsPort ? new MetricsExporter() : undefined;
+        if (exporter) {
+          const port = await exporter.listen(Number(o.metricsPort));
+          process.stderr.write(`Prometheus metrics on http://127.0.0.1:${port}/metrics\n`);
+        }
+        const print = (r: RunReport) => {
+          if (exporter) {
+            const firing = new Map<string, number>();
+            for (const a of r.firing) firing.set(a.model, (firing.get(a.model) ?? 0) + 1);
+            for (const m of r.metrics) exporter.update(m, firing);
+          }
+          if (o.json) console.log(JSON.stringify({ ...r, metrics: undefined }));
+          else console.log(summary(r));
+        };
+        if (o.backfill) {
+          if (o.backfill.length !== 2)
+            throw new MlmonError('--backfill takes <from> <to>', { exit: 'usage' });
+          const backfill = {
+            from: parseTime(o.backfill[0] as string, '--backfill from'),
+            to: parseTime(o.backfill[1] as string, '--backfill to'),
+          };
+          print(await withClient(cmd, (client) => runOnce(client, config, { backfill })));
+          await exporter?.close();
+          return;
+        }
+        if (o.once) {
+          print(await withClient(cmd, (client) => runOnce(client, config)));
+          await exporter?.close();
+          return;
+        }
+        const everyMs = o.every ? parseDuration(o.every, '--every') : config.window.everyMs;
+        let stopping = false;
+        let wake: (() => void) | undefined;
+        const stop = () => {
+          stopping = true;
+          wake?.();
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+        while (!stopping) {
+          try {
+            print(await withClient(cmd, (client) => runOnce(client, config)));
+          } catch (err) {
+            // a cluster error: say so and try again at the next tick
+            process.stderr.write(`mlmon run: ${(err as Error).message}; retrying in ${everyMs / 1000}s\n`);
+          }
+          if (stopping) break;
+          const next = Math.ceil((Date.now() + 1) / everyMs) * everyMs + config.window.delayMs;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, Math.max(0, next - Date.now()));
+          });
+        }
+        await exporter?.close();
+      },
+    );
+
+  program
+    .command('check')
+    .description('exit 1 when any alert is firing, 0 otherwise (for CI and cron)')
+    .option('--model <name>', 'only this model')
+    .option('--json', 'print JSON')
+    .action(async (o: { model?: string; json?: boolean }, cmd: Command) => {
+      const firing = await withClient(cmd, (client) => new JobState(client).firing(o.model));
+      if (o.json) console.log(JSON.stringify({ firing }, null, 2));
+      else if (firing.length === 0) console.log('no alert firing');
+      else
+        console.log(
+          table(
+            ['model', 'feature', 'rule', 'metric', 'value', 'severity', 'since'],
+            firing.map((a) => [
+              a.model,
+              a.feature,
+              a.rule,
+              a.metric,
+              typeof a.value === 'number' ? fmt(a.value) : a.value,
+              a.severity,
+              a.first_seen,
+            ]),
+          ),
+        );
+      process.exitCode = firing.length ? ExitCode.firing : ExitCode.ok;
+    });
+}

@@ -1,0 +1,184 @@
+import type { Client } from '@elastic/elasticsearch';
+import { getBaseline, listBaselines } from '../baseline/store.js';
+import type { Baseline } from '../baseline/types.js';
+import type { MlmonConfig } from '../cli/config.js';
+import { MlmonError } from '../errors.js';
+import { computeWindow, type WindowMetrics } from '../metrics/window.js';
+import { type Notification, notify } from './notify.js';
+import { type AlertState, alertKey, JobState } from './state.js';
+import { backfillWindows, type Window, windowsToRun } from './windows.js';
+import { ensureJobTemplates, writeAlertEvent, writeMetrics } from './writer.js';
+
+export interface RunReport {
+  windows: {
+    model: string;
+    from: string;
+    to: string;
+    docs: number;
+    alerts: number;
+    created: number;
+    existing: number;
+  }[];
+  /** ready windows older than the catch-up limit, left out */
+  skipped: number;
+  notifications: Notification[];
+  notifyFailures: string[];
+  firing: AlertState[];
+  metrics: WindowMetrics[];
+}
+
+export interface RunOptions {
+  now?: number;
+  /** compute these windows instead of those since the checkpoint; the checkpoint is left alone */
+  backfill?: { from: number; to: number };
+}
+
+/** The models to monitor: the configured ones, else every model with a baseline. */
+async function modelsOf(
+  client: Client,
+  config: MlmonConfig,
+): Promise<{ name: string; versions?: string[] }[]> {
+  if (config.models.length) return config.models;
+  const names = [
+    ...new Set((await listBaselines(client, undefined, config.baselineIndex)).map((s) => s.model)),
+  ];
+  return names.map((name) => ({ name }));
+}
+
+/**
+ * Updates alert states from one window's alerts: a new alert fires once (event + notification), one
+ * that keeps firing only moves its last_seen (no duplicate event), one that stops is resolved.
+ */
+async function updateAlerts(
+  client: Client,
+  state: JobState,
+  m: WindowMetrics,
+  config: MlmonConfig,
+  out: Notification[],
+): Promise<void> {
+  const active = new Map(
+    (await state.firing(m.model)).filter((a) => (a.version ?? null) === m.version).map((a) => [a.key, a]),
+  );
+  const seen = new Set<string>();
+  for (const a of m.alerts) {
+    const key = alertKey(m.model, m.version, a.feature, a.rule, a.metric);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const prev = active.get(key);
+    const next: AlertState = {
+      key,
+      model: m.model,
+      version: m.version,
+      rule: a.rule,
+      feature: a.feature,
+      metric: a.metric,
+      status: 'firing',
+      severity: a.severity,
+      value: a.value,
+      threshold: a.threshold,
+      first_seen: prev?.first_seen ?? m.window.to,
+      last_seen: m.window.to,
+    };
+    await state.saveAlert(next);
+    // a new alert, or one that became critical, is news; one that simply continues is not
+    if (!prev || (prev.severity === 'warn' && next.severity === 'critical')) {
+      await writeAlertEvent(client, next, 'firing', m.window.to, config.namespace);
+      out.push({ action: 'firing', alert: next });
+    }
+  }
+  for (const [key, prev] of active) {
+    if (seen.has(key)) continue;
+    const resolved: AlertState = { ...prev, status: 'resolved', last_seen: m.window.to };
+    await state.saveAlert(resolved);
+    await writeAlertEvent(client, resolved, 'resolved', m.window.to, config.namespace);
+    out.push({ action: 'resolved', alert: resolved });
+  }
+}
+
+async function baselineFor(
+  client: Client,
+  config: MlmonConfig,
+  model: string,
+  version?: string,
+): Promise<Baseline> {
+  const b = await getBaseline(client, model, version, config.baselineIndex);
+  if (!b) {
+    throw new MlmonError(
+      `no baseline for ${model}${version ? `@${version}` : ''} in ${config.baselineIndex}`,
+      {
+        exit: 'badInput',
+        fix: `profile the training data: mlmon baseline --model ${model} --version <v> --from <file>`,
+      },
+    );
+  }
+  return b;
+}
+
+/**
+ * Computes every ready window of every model since its checkpoint (or the `backfill` range), writes
+ * the metric documents, updates alerts, notifies, and moves the checkpoint after each window, so a
+ * restart or a long outage continues where it stopped: no gap, and nothing counted twice.
+ */
+export async function runOnce(
+  client: Client,
+  config: MlmonConfig,
+  opts: RunOptions = {},
+): Promise<RunReport> {
+  const now = opts.now ?? Date.now();
+  const state = new JobState(client);
+  await state.ensure();
+  await ensureJobTemplates(client);
+  const report: RunReport = {
+    windows: [],
+    skipped: 0,
+    notifications: [],
+    notifyFailures: [],
+    firing: [],
+    metrics: [],
+  };
+  for (const model of await modelsOf(client, config)) {
+    const known = (await listBaselines(client, model.name, config.baselineIndex)).map((s) => s.version);
+    const targets = model.versions?.length ? model.versions : [undefined];
+    let windows: Window[];
+    if (opts.backfill) windows = backfillWindows(opts.backfill.from, opts.backfill.to, config.window.everyMs);
+    else {
+      const planned = windowsToRun(
+        await state.checkpoint(model.name),
+        now,
+        config.window.everyMs,
+        config.window.delayMs,
+        config.window.maxCatchUp,
+      );
+      windows = planned.windows;
+      report.skipped += planned.skipped;
+    }
+    for (const w of windows) {
+      for (const version of targets) {
+        const b = await baselineFor(client, config, model.name, version);
+        const spec = {
+          model: model.name,
+          from: w.from,
+          to: w.to,
+          index: config.index,
+          ...(version ? { version } : {}),
+        };
+        const m = await computeWindow(client, spec, b, config.rules, known);
+        const written = await writeMetrics(client, m, config.namespace);
+        await updateAlerts(client, state, m, config, report.notifications);
+        report.metrics.push(m);
+        report.windows.push({
+          model: model.name,
+          from: m.window.from,
+          to: m.window.to,
+          docs: m.docs,
+          alerts: m.alerts.length,
+          ...written,
+        });
+      }
+      if (!opts.backfill) await state.saveCheckpoint(model.name, w.to);
+    }
+  }
+  report.notifyFailures = await notify(config.notify, report.notifications);
+  report.firing = await state.firing();
+  return report;
+}

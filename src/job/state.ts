@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import { readJsonAsset } from '../setup/assets.js';
+
+/** Checkpoints and alert states: a plain index, one document per model / per alert key, replaced in place. */
+export const JOB_STATE_INDEX = 'mlmon-job-state';
+
+export interface AlertState {
+  key: string;
+  model: string;
+  /** the version monitored on its own, or null for all versions together */
+  version: string | null;
+  rule: string;
+  feature: string;
+  metric: string;
+  status: 'firing' | 'resolved';
+  severity: 'warn' | 'critical';
+  value: number | string;
+  threshold: number | string;
+  first_seen: string;
+  last_seen: string;
+}
+
+export async function ensureIndex(client: Client, index: string, asset: string): Promise<void> {
+  if (await client.indices.exists({ index })) return;
+  try {
+    await client.indices.create({ index, ...readJsonAsset<Record<string, unknown>>(asset) });
+  } catch (err) {
+    if (
+      (err as { body?: { error?: { type?: string } } }).body?.error?.type !==
+      'resource_already_exists_exception'
+    )
+      throw err;
+  }
+}
+
+/** The dedup key: one alert per model (and monitored version), feature, rule and metric. */
+export function alertKey(
+  model: string,
+  version: string | null,
+  feature: string,
+  rule: string,
+  metric: string,
+): string {
+  return createHash('sha1')
+    .update([model, version ?? '*', feature, rule, metric].join('\u0000'))
+    .digest('hex')
+    .slice(0, 20);
+}
+
+export class JobState {
+  constructor(
+    private readonly client: Client,
+    private readonly index = JOB_STATE_INDEX,
+  ) {}
+
+  ensure(): Promise<void> {
+    return ensureIndex(this.client, this.index, 'ingest-pipelines/indices/mlmon-job-state.json');
+  }
+
+  async checkpoint(model: string): Promise<number | undefined> {
+    const res = await this.client.get<{ last_window_end: string }>(
+      { index: this.index, id: `checkpoint:${model}` },
+      { ignore: [404] },
+    );
+    return res.found && res._source ? Date.parse(res._source.last_window_end) : undefined;
+  }
+
+  async saveCheckpoint(model: string, windowEnd: Date): Promise<void> {
+    await this.client.index({
+      index: this.index,
+      id: `checkpoint:${model}`,
+      document: {
+        kind: 'checkpoint',
+        model,
+        last_window_end: windowEnd.toISOString(),
+        updated_at: new Date().toISOString(),
+      },
+      refresh: 'wait_for',
+    });
+  }
+
+  async firing(model?: string): Promise<AlertState[]> {
+    if (!(await this.client.indices.exists({ index: this.index }))) return [];
+    const res = await this.client.search<{ alert: AlertState }>({
+      index: this.index,
+      size: 10_000,
+      query: {
+        bool: {
+          filter: [
+            { term: { kind: 'alert' } },
+            { term: { 'alert.status': 'firing' } },
+            ...(model ? [{ term: { model } }] : []),
+          ],
+        },
+      },
+    });
+    return res.hits.hits.map((h) => h._source?.alert as AlertState);
+  }
+
+  async saveAlert(a: AlertState): Promise<void> {
+    await this.client.index({
+      index: this.index,
+      id: `alert:${a.key}`,
+      document: { kind: 'alert', model: a.model, alert: a, updated_at: new Date().toISOString() },
+      // the next window searches the states: make this one visible now (a small index, few writes)
+      refresh: true,
+    });
+  }
+}

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import type { FeatureMetrics, WindowMetrics } from '../metrics/window.js';
+import { readJsonAsset } from '../setup/assets.js';
+import type { AlertState } from './state.js';
+
+export const metricsStream = (ns: string) => `metrics-mlmon.window-${ns}`;
+export const alertsStream = (ns: string) => `logs-mlmon.alerts-${ns}`;
+
+/** Installs the metric and alert templates when missing (`mlmon setup` manages them for upgrades). */
+export async function ensureJobTemplates(client: Client): Promise<void> {
+  for (const [name, asset] of [
+    ['mlmon-metrics', 'ingest-pipelines/index-templates/mlmon-metrics.json'],
+    ['mlmon-alerts', 'ingest-pipelines/index-templates/mlmon-alerts.json'],
+  ] as const) {
+    if (await client.indices.existsIndexTemplate({ name })) continue;
+    await client.indices.putIndexTemplate({ ...readJsonAsset<Record<string, unknown>>(asset), name });
+  }
+}
+
+function id(...parts: string[]): string {
+  return createHash('sha1').update(parts.join('\u0000')).digest('hex');
+}
+
+const METRIC_KEYS = [
+  'count',
+  'na_rate',
+  'baseline_na_rate',
+  'unseen_rate',
+  'oov_rate',
+  'docs_with_oov_rate',
+  'psi',
+  'ks',
+  'ks_p_value',
+  'js',
+  'wasserstein',
+  'chi2_p_value',
+  'linf',
+  'mean_shift_se',
+  'out_of_range_rate',
+] as const;
+
+function metricDoc(m: WindowMetrics, name: string, f: FeatureMetrics, ns: string, isPrediction: boolean) {
+  const metric: Record<string, number> = {};
+  for (const k of METRIC_KEYS) {
+    const v = f[k];
+    if (typeof v === 'number' && Number.isFinite(v)) metric[k] = v;
+  }
+  return {
+    '@timestamp': m.window.from,
+    event: { kind: 'metric', dataset: 'mlmon.window' },
+    data_stream: { type: 'metrics', dataset: 'mlmon.window', namespace: ns },
+    mlmon: {
+      model: { name: m.model, version: m.version ?? 'all' },
+      baseline_id: m.baseline,
+      window: { from: m.window.from, to: m.window.to, docs: m.docs },
+      feature: { name, type: f.type, is_prediction: isPrediction },
+      status: f.status,
+      ...(f.reason ? { reason: f.reason } : {}),
+      ...(f.top_unseen?.length ? { top_unseen: f.top_unseen } : {}),
+      ...(f.top_oov?.length ? { top_oov: f.top_oov } : {}),
+      metric,
+    },
+  };
+}
+
+/**
+ * One document per model, version, window and feature. The id is derived from those, and writes
+ * use `create`: computing a window again (a restart, a catch-up, a backfill) stores nothing twice.
+ */
+export async function writeMetrics(
+  client: Client,
+  m: WindowMetrics,
+  ns: string,
+): Promise<{ created: number; existing: number }> {
+  const entries: [string, FeatureMetrics, boolean][] = Object.entries(m.features).map(([n, f]) => [
+    n,
+    f,
+    false,
+  ]);
+  if (m.prediction) entries.push(['(prediction)', m.prediction, true]);
+  const operations = entries.flatMap(([name, f, isPrediction]) => [
+    { create: { _index: metricsStream(ns), _id: id(m.model, m.version ?? 'all', m.window.from, name) } },
+    metricDoc(m, name, f, ns, isPrediction),
+  ]);
+  const res = await client.bulk({ operations });
+  let created = 0;
+  let existing = 0;
+  for (const item of res.items) {
+    const s = item.create?.status ?? 0;
+    if (s === 201) created++;
+    else if (s === 409) existing++;
+    else throw new Error(`metric document rejected: ${s} ${JSON.stringify(item.create?.error)}`);
+  }
+  return { created, existing };
+}
+
+/** An alert's transition (firing, resolved) as an event in the alerts data stream. */
+export async function writeAlertEvent(
+  client: Client,
+  a: AlertState,
+  action: 'firing' | 'resolved',
+  at: string,
+  ns: string,
+): Promise<void> {
+  await client.create(
+    {
+      index: alertsStream(ns),
+      id: id(a.key, action, at),
+      refresh: 'wait_for',
+      document: {
+        '@timestamp': at,
+        message: `${a.model} ${a.feature} ${a.rule} ${action}: ${a.metric} ${a.value} (threshold ${a.threshold})`,
+        event: { kind: 'alert', dataset: 'mlmon.alerts', action },
+        data_stream: { type: 'logs', dataset: 'mlmon.alerts', namespace: ns },
+        mlmon: {
+          model: { name: a.model },
+          alert: { ...a, value: String(a.value), threshold: String(a.threshold), status: action },
+        },
+      },
+    },
+    { ignore: [409] },
+  );
+}

@@ -1,0 +1,325 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { profileFile } from '../../src/baseline/profiler.js';
+import { saveBaseline } from '../../src/baseline/store.js';
+import { defaultConfig, type MlmonConfig } from '../../src/cli/config.js';
+import { MetricsExporter } from '../../src/job/exporter.js';
+import type { Notification } from '../../src/job/notify.js';
+import { runOnce } from '../../src/job/runner.js';
+import { alertsStream, metricsStream } from '../../src/job/writer.js';
+import { dataStreamName } from '../../src/transport/document.js';
+import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
+import { mlmon } from '../helpers/cli.js';
+import { cleanup, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';
+import { installPredictionTemplate } from '../helpers/templates.js';
+
+const client = testClient();
+const url = client.connectionPool.connections[0]?.url.origin ?? '';
+const model = uniqueName('jobm').replaceAll('-', '_');
+const baselineIndex = uniqueName('mlmon-baselines-job');
+const ns = uniqueNamespace('job');
+const metricsNs = uniqueNamespace('jm');
+const T0 = Date.parse('2026-02-01T08:00:00Z');
+const MIN = 60_000;
+let templates: string[] = [];
+let server: Server;
+const received: { path: string; body: Record<string, unknown> }[] = [];
+let config: MlmonConfig;
+
+let seed = 99;
+const random = () => {
+  seed = (Math.imul(seed ^ (seed >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
+  return seed / 2 ** 32;
+};
+const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+const CATS = ['a', 'b', 'c'];
+
+before(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlmon-job-'));
+  const lines = ['x,c,score'];
+  for (let i = 0; i < 3000; i++) lines.push(`${normal()},${CATS[i % 3]},${random()}`);
+  writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
+  await saveBaseline(
+    client,
+    await profileFile({ file: join(dir, 'train.csv'), model, version: '1', predictionColumn: 'score' }),
+    baselineIndex,
+  );
+  templates = await installPredictionTemplate(client, ns);
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', body: JSON.parse(body) });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  config = {
+    ...structuredClone(defaultConfig),
+    index: dataStreamName(ns),
+    baselineIndex,
+    namespace: metricsNs,
+    models: [{ name: model }],
+    window: { everyMs: MIN, delayMs: 0, maxCatchUp: 100 },
+    notify: {
+      webhook: { url: `http://127.0.0.1:${port}/hook`, headers: { 'x-test': '1' } },
+      slack: { url: `http://127.0.0.1:${port}/slack` },
+    },
+  };
+
+  // six one-minute windows: clean, clean, drifted, drifted, clean, clean
+  const tr = new MlInputTransport({
+    client,
+    namespace: ns,
+    model,
+    version: '1',
+    baselineIndex,
+    spillDir: false,
+    checkTemplate: false,
+  });
+  await tr.baselineReady();
+  for (let w = 0; w < 6; w++) {
+    const drift = w === 2 || w === 3 ? 2 : 0;
+    for (let i = 0; i < 200; i++) {
+      tr.logPrediction({
+        features: { x: normal() + drift, c: CATS[i % 3] },
+        prediction: random(),
+        timestamp: T0 + w * MIN + i * 100,
+      });
+    }
+  }
+  assert.equal(await tr.flush(60_000), true);
+  await tr.shutdown();
+  await client.indices.refresh({ index: dataStreamName(ns) });
+});
+
+after(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  await cleanup(client, {
+    indices: [baselineIndex],
+    dataStreams: [dataStreamName(ns), metricsStream(metricsNs), alertsStream(metricsNs)],
+    indexTemplates: templates,
+  });
+  // (no _delete_by_query on the test node: its reindex module is absent)
+  const states = await client.search(
+    { index: 'mlmon-job-state', size: 1000, query: { term: { model } } },
+    { ignore: [404] },
+  );
+  for (const h of states.hits?.hits ?? [])
+    await client.delete({ index: 'mlmon-job-state', id: h._id as string });
+  await client.close();
+});
+
+async function metricDocs(): Promise<{ window: string; feature: string }[]> {
+  await client.indices.refresh({ index: metricsStream(metricsNs) });
+  const res = await client.search<{ mlmon: { window: { from: string }; feature: { name: string } } }>({
+    index: metricsStream(metricsNs),
+    size: 1000,
+  });
+  return res.hits.hits.map((h) => ({
+    window: h._source?.mlmon.window.from as string,
+    feature: h._source?.mlmon.feature.name as string,
+  }));
+}
+
+function hooks(path: string): Notification[] {
+  return received.filter((r) => r.path === path).map((r) => r.body as unknown as Notification);
+}
+
+test('windows since the checkpoint, catch-up after an outage without gaps, alerts that fire once and resolve, notifications, check', async () => {
+  // first run: only the last ready window
+  const r1 = await runOnce(client, config, { now: T0 + 2 * MIN });
+  assert.deepEqual(
+    r1.windows.map((w) => w.from),
+    [new Date(T0 + MIN).toISOString()],
+  );
+  assert.equal(r1.firing.filter((a) => a.model === model).length, 0);
+
+  // the job was down for a while: the next run computes every window it missed, in order
+  const r2 = await runOnce(client, config, { now: T0 + 4 * MIN });
+  assert.deepEqual(
+    r2.windows.map((w) => w.from),
+    [T0 + 2 * MIN, T0 + 3 * MIN].map((t) => new Date(t).toISOString()),
+  );
+  const firing = r2.firing.filter((a) => a.model === model);
+  assert.deepEqual(
+    firing.map((a) => `${a.feature}/${a.rule}`),
+    ['x/numeric_drift'],
+  );
+  assert.equal(firing[0]?.first_seen, new Date(T0 + 3 * MIN).toISOString());
+  assert.equal(firing[0]?.last_seen, new Date(T0 + 4 * MIN).toISOString());
+  // fired in window 2, kept firing in window 3: one notification, one event
+  assert.deepEqual(
+    hooks('/hook').map((n) => `${n.action} ${n.alert.feature}`),
+    ['firing x'],
+  );
+  assert.match(
+    String((received.find((r) => r.path === '/slack')?.body as { text?: string }).text),
+    /FIRING.*x · numeric_drift: psi/,
+  );
+
+  const check = mlmon(['check', '--model', model, '--node', url]);
+  assert.equal(check.code, 1, check.stderr);
+  assert.match(check.stdout, /numeric_drift/);
+
+  const r3 = await runOnce(client, config, { now: T0 + 6 * MIN });
+  assert.equal(r3.windows.length, 2);
+  assert.equal(r3.firing.filter((a) => a.model === model).length, 0);
+  assert.deepEqual(
+    hooks('/hook').map((n) => `${n.action} ${n.alert.feature}`),
+    ['firing x', 'resolved x'],
+  );
+  assert.equal(mlmon(['check', '--model', model, '--node', url]).code, 0);
+
+  // nothing new to do at the same time
+  assert.equal((await runOnce(client, config, { now: T0 + 6 * MIN })).windows.length, 0);
+
+  // every window computed once per feature (x, c and the prediction)
+  const docs = await metricDocs();
+  assert.equal(docs.length, 5 * 3);
+  assert.equal(new Set(docs.map((d) => `${d.window}|${d.feature}`)).size, 15);
+
+  // backfilling the whole range adds the first window and stores nothing twice
+  const bf = await runOnce(client, config, { backfill: { from: T0, to: T0 + 6 * MIN } });
+  assert.equal(bf.windows.length, 6);
+  assert.deepEqual(
+    bf.windows.map((w) => w.created),
+    [3, 0, 0, 0, 0, 0],
+  );
+  assert.equal((await metricDocs()).length, 6 * 3);
+
+  await client.indices.refresh({ index: alertsStream(metricsNs) });
+  const events = await client.search<{ event: { action: string }; mlmon: { alert: { feature: string } } }>({
+    index: alertsStream(metricsNs),
+    size: 100,
+    sort: [{ '@timestamp': 'asc' }],
+  });
+  assert.deepEqual(
+    events.hits.hits.map((h) => `${h._source?.event.action} ${h._source?.mlmon.alert.feature}`),
+    ['firing x', 'resolved x'],
+  );
+});
+
+test('mlmon metrics --json prints one window with the documented keys', () => {
+  const cfg = join(mkdtempSync(join(tmpdir(), 'mlmon-cfg-')), 'mlmon.yml');
+  writeFileSync(cfg, `index: ${dataStreamName(ns)}\nbaseline_index: ${baselineIndex}\n`);
+  const from = new Date(T0 + 2 * MIN).toISOString();
+  const to = new Date(T0 + 3 * MIN).toISOString();
+  const res = mlmon([
+    'metrics',
+    '--model',
+    model,
+    '--from',
+    from,
+    '--to',
+    to,
+    '--json',
+    '--config',
+    cfg,
+    '--node',
+    url,
+  ]);
+  assert.equal(res.code, 0, res.stderr);
+  const m = JSON.parse(res.stdout);
+  assert.deepEqual(
+    Object.keys(m).sort(),
+    [
+      'alerts',
+      'baseline',
+      'docs',
+      'features',
+      'latency_ms',
+      'model',
+      'prediction',
+      'version',
+      'versions',
+      'window',
+    ].sort(),
+  );
+  assert.deepEqual(m.window, { from, to });
+  assert.equal(m.docs, 200);
+  assert.deepEqual(
+    Object.keys(m.features.x).sort(),
+    [
+      'baseline_na_rate',
+      'count',
+      'js',
+      'ks',
+      'ks_p_value',
+      'mean_shift_se',
+      'na_rate',
+      'out_of_range_rate',
+      'psi',
+      'status',
+      'type',
+      'wasserstein',
+    ].sort(),
+  );
+  assert.deepEqual(
+    Object.keys(m.features.c).sort(),
+    [
+      'baseline_na_rate',
+      'chi2_p_value',
+      'count',
+      'js',
+      'linf',
+      'na_rate',
+      'status',
+      'top_unseen',
+      'type',
+      'unseen_rate',
+    ].sort(),
+  );
+  assert.equal(m.features.x.status, 'critical');
+  assert.deepEqual(
+    m.alerts.map((a: { feature: string }) => a.feature),
+    ['x'],
+  );
+});
+
+test('run and metrics errors: no baseline, invalid mlmon.yml (path of the bad key), unreachable cluster', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlmon-cfg-'));
+  const bad = join(dir, 'bad.yml');
+  writeFileSync(bad, 'rules:\n  psi:\n    warn: high\n');
+  const r = mlmon(['run', '--once', '--config', bad, '--node', url]);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /invalid option rules\.psi\.warn/);
+
+  const unknownModel = join(dir, 'nomodel.yml');
+  writeFileSync(
+    unknownModel,
+    `baseline_index: ${baselineIndex}\nmodels: [nobody_here]\nindex: ${dataStreamName(ns)}\nnamespace: ${metricsNs}\n`,
+  );
+  const nb = mlmon(['run', '--once', '--config', unknownModel, '--node', url]);
+  assert.equal(nb.code, 6, nb.stderr);
+  assert.match(nb.stderr, /no baseline for nobody_here/);
+
+  const down = mlmon(['run', '--once', '--node', 'http://127.0.0.1:1']);
+  assert.equal(down.code, 4);
+  assert.match(down.stderr, /cannot reach/);
+});
+
+test('Prometheus gauges per model, feature and metric', async () => {
+  const exporter = new MetricsExporter();
+  const port = await exporter.listen(0);
+  const r = await runOnce(client, config, { backfill: { from: T0 + 2 * MIN, to: T0 + 3 * MIN } });
+  exporter.update(r.metrics[0] as NonNullable<(typeof r.metrics)[0]>, new Map([[model, 1]]));
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  await exporter.close();
+  const psiLine = text
+    .split('\n')
+    .find((l) =>
+      l.startsWith(`mlmon_feature_metric{model="${model}",version="all",feature="x",metric="psi"}`),
+    );
+  assert.ok(psiLine, text.slice(0, 500));
+  assert.equal(Number(psiLine.split(' ').pop()), r.metrics[0]?.features.x?.psi);
+  assert.match(text, new RegExp(`mlmon_window_documents\\{model="${model}",version="all"\\} 200`));
+  assert.match(text, new RegExp(`mlmon_alerts_firing\\{model="${model}"\\} 1`));
+});
