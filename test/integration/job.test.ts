@@ -161,7 +161,7 @@ test('windows since the checkpoint, catch-up after an outage without gaps, alert
     ['firing x'],
   );
   assert.match(
-    String((received.find((r) => r.path === '/slack')?.body as { text?: string }).text),
+    String((received.find((r) => r.path === '/slack')?.body as { text?: string } | undefined)?.text),
     /FIRING.*x · numeric_drift: psi/,
   );
 
