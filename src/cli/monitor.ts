@@ -175,7 +175,9 @@ export function registerMonitor(program: Command): void {
           await exporter?.close();
           return;
         }
+        // --every sets the window size too: one window per run
         const everyMs = o.every ? parseDuration(o.every, '--every') : config.window.everyMs;
+        config.window.everyMs = everyMs;
         let stopping = false;
         let wake: (() => void) | undefined;
         const stop = () => {
@@ -194,8 +196,12 @@ export function registerMonitor(program: Command): void {
           if (stopping) break;
           const next = Math.ceil((Date.now() + 1) / everyMs) * everyMs + config.window.delayMs;
           await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, Math.max(0, next - Date.now()));
+            // a signal ends the wait at once; the timer must not keep the process alive
+            const timer = setTimeout(resolve, Math.max(0, next - Date.now()));
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
           });
         }
         await exporter?.close();

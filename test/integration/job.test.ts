@@ -323,3 +323,41 @@ test('Prometheus gauges per model, feature and metric', async () => {
   assert.match(text, new RegExp(`mlmon_window_documents\\{model="${model}",version="all"\\} 200`));
   assert.match(text, new RegExp(`mlmon_alerts_firing\\{model="${model}"\\} 1`));
 });
+
+test('mlmon run --every keeps running and stops cleanly on SIGTERM', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'mlmon-every-'));
+  const cfg = join(dir, 'mlmon.yml');
+  writeFileSync(
+    cfg,
+    `index: ${dataStreamName(ns)}\nbaseline_index: ${baselineIndex}\nnamespace: ${metricsNs}\nmodels: [${model}]\nwindow: { max_catch_up: 2, delay: 1s }\n`,
+  );
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'run', '--every', '1h', '--config', cfg, '--node', url, '--json'],
+    {
+      cwd: process.env.MLMON_REPO_ROOT ?? process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!out.includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (!out.includes('\n')) child.kill('SIGKILL');
+  assert.ok(out.includes('\n'), `no report from mlmon run: ${err}`);
+  const report = JSON.parse(out.split('\n')[0] as string) as { windows: { from: string }[] };
+  // one window without a checkpoint, at most max_catch_up after the earlier tests' checkpoint
+  assert.ok(report.windows.length >= 1 && report.windows.length <= 2, `${report.windows.length} windows`);
+  const started = Date.now();
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.ok(Date.now() - started < 10_000, 'stops without waiting for the next window');
+});
