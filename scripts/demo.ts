@@ -1,15 +1,21 @@
 /**
- * `npm run demo`: starts the project's Elasticsearch node (unless ES_URL is set), logs predictions of
- * a toy churn model through the winston transport, and shows what Elasticsearch aggregates from them.
+ * `npm run demo`: the whole loop on a local Elasticsearch the project starts itself (unless ES_URL is set):
+ * profile a training set into a baseline, log predictions whose inputs drift through the winston
+ * transport, and compute the window's metrics and alerts from Elasticsearch aggregations.
  * The node keeps running afterwards (`npm run es:stop` stops it).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import winston from 'winston';
+import { profileFile } from '../src/baseline/profiler.js';
+import { loadSchema } from '../src/baseline/schema.js';
+import { saveBaseline } from '../src/baseline/store.js';
+import { summaryTable } from '../src/cli/baseline.js';
 import { createClient } from '../src/es/connection.js';
+import { defaultRules } from '../src/metrics/rules.js';
+import { computeWindow } from '../src/metrics/window.js';
 import { readJsonAsset } from '../src/setup/assets.js';
 import { dataStreamName } from '../src/transport/document.js';
-import { MlInputTransport } from '../src/transport/ml-input-transport.js';
+import { createMonitor } from '../src/transport/monitor.js';
 import { repoRoot } from './lib/paths.js';
 
 if (!process.env.ES_URL) {
@@ -25,65 +31,103 @@ if (!process.env.ES_URL) {
 
 const client = createClient();
 const namespace = 'demo';
-await client.indices.putIndexTemplate({
-  ...readJsonAsset('ingest-pipelines/index-templates/mlmon-predictions.json'),
-  name: 'mlmon-predictions',
-});
+for (const [name, asset] of [
+  ['mlmon-predictions', 'ingest-pipelines/index-templates/mlmon-predictions.json'],
+  ['mlmon-dead-letters', 'ingest-pipelines/index-templates/mlmon-dead-letters.json'],
+] as const) {
+  await client.indices.putIndexTemplate({ ...readJsonAsset(asset), name });
+}
 
-const transport = new MlInputTransport({ client, namespace, model: 'churn', version: '3' });
-const logger = winston.createLogger({
-  transports: [new winston.transports.Console({ level: 'warn' }), transport],
+// 1. the training baseline
+const fixtures = join(repoRoot, 'test', 'fixtures', 'baseline');
+const baseline = await profileFile({
+  file: join(fixtures, 'train.csv'),
+  model: 'churn',
+  version: '1',
+  schema: loadSchema(join(fixtures, 'schema.yml')),
 });
+await saveBaseline(client, baseline);
+console.log(`\n1. baseline churn@1 from ${baseline.source.rows} training rows:\n`);
+console.log(summaryTable(baseline));
 
-// a deterministic toy model: older customers on the basic plan churn more
-let seed = 42;
+// 2. production predictions, through the winston transport: incomes rise, a new plan appears, some ages go missing
+const monitor = createMonitor({ client, namespace, model: 'churn', version: '1' });
+await monitor.transport.baselineReady();
+let seed = 7;
 const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed / 2 ** 31;
+  seed = (Math.imul(seed ^ (seed >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
+  return seed / 2 ** 32;
 };
-const plans = ['basic', 'gold', 'platinum'];
-const n = 1000;
+const plans = ['basic', 'gold', 'platinum', 'enterprise'];
+const words = [
+  'the',
+  'app',
+  'crashed',
+  'again',
+  'support',
+  'helpful',
+  'price',
+  'too',
+  'high',
+  'checkout',
+  'broken',
+  'payment',
+  'failed',
+];
+const start = Date.now() - 60_000;
+const n = 1500;
 for (let i = 0; i < n; i++) {
-  const age = Math.round(18 + random() * 60);
-  const plan = plans[Math.floor(random() * plans.length)] as string;
-  const score = Math.min(1, (age / 100) * (plan === 'basic' ? 1.4 : 0.8));
-  logger.info('prediction', {
-    features: { age, plan, tenure_months: Math.round(random() * 72) },
-    prediction: score,
+  monitor.logPrediction({
+    features: {
+      age: random() < 0.15 ? null : Math.round(18 + random() * 60),
+      income: Math.round(20000 * Math.exp(random() * 1.5)),
+      plan: plans[Math.floor(random() * (random() < 0.8 ? 3 : 4))],
+      city: `city${String(Math.floor(random() * 30)).padStart(2, '0')}`,
+      comment: Array.from({ length: 6 }, () => words[Math.floor(random() * words.length)]).join(' '),
+      active: random() > 0.3,
+      signup: '2024-06-01',
+    },
+    prediction: random() * 0.6,
     latencyMs: 2 + random() * 8,
+    timestamp: start + i * 30,
   });
 }
-await new Promise((r) => setImmediate(r));
-await transport.flush();
+await monitor.flush();
+const stats = monitor.stats();
+console.log(
+  `\n2. logged ${n} predictions: stored ${stats.indexed}, dead-lettered ${stats.deadLettered}, dropped ${stats.dropped}`,
+);
 
-const index = dataStreamName(namespace);
-await client.indices.refresh({ index });
-const res = await client.search({
-  index,
-  size: 0,
-  query: { term: { 'mlmon.model.name': 'churn' } },
-  aggs: {
-    plans: { terms: { field: 'mlmon.features.cat.plan' } },
-    age: { stats: { field: 'mlmon.features.num.age' } },
-    latency: { percentiles: { field: 'mlmon.latency_ms', percents: [50, 95, 99] } },
+// 3. the window's metrics, from Elasticsearch aggregations
+await client.indices.refresh({ index: dataStreamName(namespace) });
+const m = await computeWindow(
+  client,
+  {
+    model: 'churn',
+    from: new Date(start),
+    to: new Date(start + n * 30 + 1),
+    index: dataStreamName(namespace),
   },
-});
-const aggs = res.aggregations as {
-  plans: { buckets: { key: string; doc_count: number }[] };
-  age: { count: number; min: number; max: number; avg: number };
-  latency: { values: Record<string, number> };
-};
+  baseline,
+  defaultRules,
+);
+console.log(`\n3. metrics of the window (${m.docs} documents):\n`);
+for (const [name, f] of Object.entries(m.features)) {
+  const parts = [`na ${f.na_rate.toFixed(3)}`];
+  if (f.unseen_rate !== undefined) parts.push(`unseen ${f.unseen_rate.toFixed(3)}`);
+  if (f.oov_rate !== undefined) parts.push(`oov ${f.oov_rate.toFixed(3)}`);
+  if (f.psi !== undefined) parts.push(`psi ${f.psi.toFixed(3)} (KS p ${f.ks_p_value?.toExponential(1)})`);
+  if (f.js !== undefined && f.psi === undefined) parts.push(`js ${f.js.toFixed(3)}`);
+  console.log(`  ${name.padEnd(8)} ${f.status.padEnd(9)} ${parts.join('  ')}`);
+}
 console.log(
-  `\nlogged ${n} predictions; stored ${transport.stats().indexed}, dead-lettered ${transport.stats().deadLettered}, dropped ${transport.stats().dropped}`,
+  `\n   latency ms p50 ${m.latency_ms.p50?.toFixed(2)}, p95 ${m.latency_ms.p95?.toFixed(2)}, p99 ${m.latency_ms.p99?.toFixed(2)}`,
 );
 console.log(
-  `data stream ${index} on ${process.env.ES_URL ?? 'the local node'} now holds ${(res.hits.total as { value: number }).value} documents for model churn`,
+  `\n4. alerts:\n${m.alerts.map((a) => `  ${a.severity.toUpperCase().padEnd(8)} ${a.feature} ${a.rule}: ${a.metric} ${typeof a.value === 'number' ? a.value.toFixed(3) : a.value}`).join('\n') || '  none'}`,
 );
-console.log(`plan mix: ${aggs.plans.buckets.map((b) => `${b.key} ${b.doc_count}`).join(', ')}`);
-console.log(`age: min ${aggs.age.min}, mean ${aggs.age.avg.toFixed(1)}, max ${aggs.age.max}`);
 console.log(
-  `latency ms: p50 ${aggs.latency.values['50.0']?.toFixed(2)}, p95 ${aggs.latency.values['95.0']?.toFixed(2)}, p99 ${aggs.latency.values['99.0']?.toFixed(2)}`,
+  '\nthe node keeps running: `npm run es:stop` stops it; try `npx tsx src/cli/main.ts metrics --model churn --from now-1h --to now`',
 );
-console.log('\nthe node keeps running: `npm run es:stop` stops it');
-logger.close();
+await monitor.shutdown();
 await client.close();
