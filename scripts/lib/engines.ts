@@ -45,6 +45,27 @@ function unzipOnce(zip: string, targetDir: string, topLevel: string): string {
   return home;
 }
 
+/** A single node on loopback with its data and logs in the run directory; the same for both engines. */
+function singleNodeSettings(
+  name: string,
+  p: { httpPort: number; transportPort: number; runDir: string },
+): Record<string, string | boolean> {
+  return {
+    'cluster.name': name,
+    'node.name': name,
+    'network.host': '127.0.0.1',
+    'http.port': String(p.httpPort),
+    'transport.port': String(p.transportPort),
+    'discovery.type': 'single-node',
+    'path.data': join(p.runDir, 'data'),
+    'path.logs': join(p.runDir, 'logs'),
+    // tests clean up by name pattern
+    'action.destructive_requires_name': false,
+    // a nearly full disk must not turn test indices read-only
+    'cluster.routing.allocation.disk.threshold_enabled': false,
+  };
+}
+
 export function elasticsearchSpec(version: string): EngineSpec {
   return {
     key: 'elasticsearch',
@@ -72,21 +93,7 @@ export function elasticsearchSpec(version: string): EngineSpec {
       );
       return unzipOnce(zip, join(cacheDir, `elasticsearch-${version}`), `elasticsearch-${version}`);
     },
-    settings: ({ httpPort, transportPort, runDir }) => ({
-      'cluster.name': 'mlmon-test',
-      'node.name': 'mlmon-test-es',
-      'network.host': '127.0.0.1',
-      'http.port': String(httpPort),
-      'transport.port': String(transportPort),
-      'discovery.type': 'single-node',
-      'path.data': join(runDir, 'data'),
-      'path.logs': join(runDir, 'logs'),
-      'xpack.security.enabled': false,
-      // tests clean up by name pattern
-      'action.destructive_requires_name': false,
-      // a nearly full disk must not turn test indices read-only
-      'cluster.routing.allocation.disk.threshold_enabled': false,
-    }),
+    settings: (p) => ({ ...singleNodeSettings('mlmon-test', p), 'xpack.security.enabled': false }),
   };
 }
 
@@ -208,18 +215,7 @@ export function opensearchIngestSpec(version: string, policyDir: string): Engine
       writeFileSync(marker, wanted);
       return home;
     },
-    settings: ({ httpPort, transportPort, runDir }) => ({
-      'cluster.name': 'mlmon-ingest-engine',
-      'node.name': 'mlmon-ingest-engine',
-      'network.host': '127.0.0.1',
-      'http.port': String(httpPort),
-      'transport.port': String(transportPort),
-      'discovery.type': 'single-node',
-      'path.data': join(runDir, 'data'),
-      'path.logs': join(runDir, 'logs'),
-      'action.destructive_requires_name': false,
-      'cluster.routing.allocation.disk.threshold_enabled': false,
-    }),
+    settings: (p) => singleNodeSettings('mlmon-ingest-engine', p),
   };
 }
 

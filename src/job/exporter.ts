@@ -1,21 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { Gauge, Registry } from 'prom-client';
-import type { FeatureMetrics, WindowMetrics } from '../metrics/window.js';
+import { type FeatureMetrics, METRIC_FIELDS, type WindowMetrics } from '../metrics/window.js';
 
-const EXPORTED = [
-  'na_rate',
-  'unseen_rate',
-  'oov_rate',
-  'psi',
-  'ks',
-  'ks_p_value',
-  'js',
-  'wasserstein',
-  'chi2_p_value',
-  'linf',
-  'mean_shift_se',
-  'out_of_range_rate',
-] as const;
+// counts are in mlmon_window_documents; the rest as one gauge family
+const EXPORTED = METRIC_FIELDS.filter((k) => k !== 'count' && k !== 'baseline_na_rate');
 
 /** Prometheus gauges of the latest window, per model, feature and metric (`mlmon run --metrics-port`). */
 export class MetricsExporter {

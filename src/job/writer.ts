@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import type { FeatureMetrics, WindowMetrics } from '../metrics/window.js';
+import { type FeatureMetrics, METRIC_FIELDS, type WindowMetrics } from '../metrics/window.js';
 import { readJsonAsset } from '../setup/assets.js';
 import type { AlertState } from './state.js';
 
@@ -22,27 +22,9 @@ function id(...parts: string[]): string {
   return createHash('sha1').update(parts.join('\u0000')).digest('hex');
 }
 
-const METRIC_KEYS = [
-  'count',
-  'na_rate',
-  'baseline_na_rate',
-  'unseen_rate',
-  'oov_rate',
-  'docs_with_oov_rate',
-  'psi',
-  'ks',
-  'ks_p_value',
-  'js',
-  'wasserstein',
-  'chi2_p_value',
-  'linf',
-  'mean_shift_se',
-  'out_of_range_rate',
-] as const;
-
 function metricDoc(m: WindowMetrics, name: string, f: FeatureMetrics, ns: string, isPrediction: boolean) {
   const metric: Record<string, number> = {};
-  for (const k of METRIC_KEYS) {
+  for (const k of METRIC_FIELDS) {
     const v = f[k];
     if (typeof v === 'number' && Number.isFinite(v)) metric[k] = v;
   }

@@ -70,6 +70,25 @@ export interface WindowMetrics {
 
 const TOP = 10;
 
+/** The numeric fields of FeatureMetrics: what metric documents and Prometheus gauges carry. */
+export const METRIC_FIELDS = [
+  'count',
+  'na_rate',
+  'baseline_na_rate',
+  'unseen_rate',
+  'oov_rate',
+  'docs_with_oov_rate',
+  'psi',
+  'ks',
+  'ks_p_value',
+  'js',
+  'wasserstein',
+  'chi2_p_value',
+  'linf',
+  'mean_shift_se',
+  'out_of_range_rate',
+] as const;
+
 function typedField(root: string, name: string, type: FeatureProfile['type']): string {
   const sub = { numeric: 'num', categorical: 'cat', text: 'text', boolean: 'bool', datetime: 'date' }[type];
   return root === 'prediction' ? `mlmon.prediction.${sub}` : `mlmon.features.${sub}.${name}`;

@@ -39,27 +39,30 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Runs scripts/es-node.ts for the nodes of `stateFile` (never ES_URL's cluster); returns its output. */
+export function esNode(stateFile: string, port: number | undefined, ...args: string[]): string {
+  const env: NodeJS.ProcessEnv = { ...process.env, MLMON_STATE_FILE: stateFile };
+  if (port !== undefined) env.MLMON_ES_PORT = String(port);
+  delete env.ES_URL;
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'scripts', 'es-node.ts'), ...args],
+    {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(res.status, 0, `es-node ${args.join(' ')}:\n${res.stdout}\n${res.stderr}`);
+  return res.stdout;
+}
+
 export async function startOwnNode(opts: { security?: boolean } = {}): Promise<OwnNode> {
   const dir = mkdtempSync(join(tmpdir(), 'mlmon-own-node-'));
   const stateFile = join(dir, 'node.json');
   const port = await freePort();
   const run = (...args: string[]) => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      MLMON_STATE_FILE: stateFile,
-      MLMON_ES_PORT: String(port),
-    };
-    delete env.ES_URL;
-    const res = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'scripts', 'es-node.ts'), ...args],
-      {
-        cwd: repoRoot,
-        env,
-        encoding: 'utf8',
-      },
-    );
-    assert.equal(res.status, 0, `es-node ${args.join(' ')}:\n${res.stdout}\n${res.stderr}`);
+    esNode(stateFile, port, ...args);
   };
   run('start', '--only', 'elasticsearch', ...(opts.security ? ['--security'] : []));
   const s = JSON.parse(readFileSync(stateFile, 'utf8')).elasticsearch as Omit<
