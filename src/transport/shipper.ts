@@ -42,6 +42,9 @@ export class Shipper extends EventEmitter {
   private flushing = 0;
   private loading: Promise<void> | undefined;
   private closed = false;
+  /** shutdown finished: nothing more is sent, even if a late response re-queues entries */
+  private stopped = false;
+  private warnedAfterShutdown = false;
   private idleWaiters: (() => void)[] = [];
   readonly spill: SpillStore | undefined;
   private readonly counters = {
@@ -255,6 +258,7 @@ export class Shipper extends EventEmitter {
   }
 
   private pump(): void {
+    if (this.stopped) return;
     this.maybeLoadFromDisk();
     const now = Date.now();
     if (now < this.backoffUntil) {
@@ -503,6 +507,7 @@ export class Shipper extends EventEmitter {
         this.counters.dropped += unsent;
       }
     }
+    this.stopped = true;
     await this.spill?.close();
     const s = this.stats();
     return {

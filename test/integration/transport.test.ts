@@ -355,3 +355,17 @@ test('prom-client metrics mirror stats()', async (t) => {
   assert.match(text, /mlmon_transport_dropped_total\{data_stream="[^"]+"\} 0/);
   await tr.shutdown();
 });
+
+test('predictions logged after shutdown are dropped, counted, and reported once', async (t) => {
+  const namespace = await setup(t);
+  const tr = transport({ client, namespace, spillDir: false });
+  const problems: TransportProblem[] = [];
+  tr.on('warn', (p: TransportProblem) => problems.push(p));
+  tr.logPrediction({ features: { i: 1 } });
+  const report = await tr.shutdown();
+  assert.equal(report.complete, true);
+  assert.equal(report.indexed, 1);
+  for (let i = 0; i < 3; i++) assert.doesNotThrow(() => tr.logPrediction({ features: { i } }));
+  assert.equal(tr.stats().dropped, 3);
+  assert.equal(problems.filter((p) => p.code === 'logged_after_shutdown').length, 1);
+});
