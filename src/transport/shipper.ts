@@ -125,12 +125,15 @@ export class Shipper extends EventEmitter {
   accept(e: Entry): void {
     if (this.closed) {
       this.counters.dropped++;
-      this.problem({
-        severity: 'warning',
-        code: 'logged_after_shutdown',
-        message: 'a prediction was logged after shutdown',
-        count: 1,
-      });
+      // once: an application that keeps logging after shutdown would flood its listeners
+      if (!this.warnedAfterShutdown) {
+        this.warnedAfterShutdown = true;
+        this.problem({
+          severity: 'warning',
+          code: 'logged_after_shutdown',
+          message: 'predictions logged after shutdown are dropped (counted in stats().dropped)',
+        });
+      }
       return;
     }
     if (this.spill && (this.spill.hasData || this.loading)) {
