@@ -44,29 +44,16 @@ function detail(p: FeatureProfile): string {
 }
 
 export function summaryTable(b: Baseline): string {
-  const rows: (string | number)[][] = Object.entries(b.features).map(([name, p]) => [
+  const row = (name: string, p: FeatureProfile) => [
     name,
     p.type,
     fmt(p.na_rate, 3),
     p.invalid_count,
     detail(p),
-  ]);
-  if (b.prediction)
-    rows.push([
-      `${b.prediction.column} (prediction)`,
-      b.prediction.type,
-      fmt(b.prediction.na_rate, 3),
-      b.prediction.invalid_count,
-      detail(b.prediction),
-    ]);
-  if (b.label)
-    rows.push([
-      `${b.label.column} (label)`,
-      b.label.type,
-      fmt(b.label.na_rate, 3),
-      b.label.invalid_count,
-      detail(b.label),
-    ]);
+  ];
+  const rows: (string | number)[][] = Object.entries(b.features).map(([name, p]) => row(name, p));
+  if (b.prediction) rows.push(row(`${b.prediction.column} (prediction)`, b.prediction));
+  if (b.label) rows.push(row(`${b.label.column} (label)`, b.label));
   return table(['feature', 'type', 'na_rate', 'invalid', 'profile'], rows);
 }
 

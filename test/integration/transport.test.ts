@@ -36,6 +36,15 @@ function spillDir(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
+/** A proxy in front of the node that is not listening yet: connections are refused until `start()`. */
+async function refusingProxy(t: { after(fn: () => Promise<void>): void }): Promise<FaultProxy> {
+  const proxy = new FaultProxy(targetUrl);
+  await proxy.start(); // takes a free port, kept for the restart
+  await proxy.stop();
+  t.after(() => proxy.stop());
+  return proxy;
+}
+
 function transport(opts: MlInputTransportOptions): MlInputTransport {
   const tr = new MlInputTransport({ model: 'm', version: '1', retryInitialMs: 20, retryMaxMs: 200, ...opts });
   return tr;
@@ -145,10 +154,7 @@ test('a node that refuses connections at start-up: documents wait, then arrive o
 test('an outage longer than the memory bound spills to disk, keeps memory bounded, and replays in order', async (t) => {
   const namespace = await setup(t);
   const dir = spillDir(t);
-  const proxy = new FaultProxy(targetUrl);
-  await proxy.start();
-  await proxy.stop();
-  t.after(() => proxy.stop());
+  const proxy = await refusingProxy(t);
   const tr = transport({
     node: proxy.url,
     namespace,
@@ -190,10 +196,7 @@ test('an outage longer than the memory bound spills to disk, keeps memory bounde
 test('past the disk limit the oldest segments are dropped and counted', async (t) => {
   const namespace = await setup(t);
   const dir = spillDir(t);
-  const proxy = new FaultProxy(targetUrl);
-  await proxy.start();
-  await proxy.stop();
-  t.after(() => proxy.stop());
+  const proxy = await refusingProxy(t);
   const tr = transport({
     node: proxy.url,
     namespace,
@@ -289,10 +292,7 @@ test('a 413 for a large batch halves the batch size instead of failing', async (
 test('shutdown during an outage saves what is left to disk, and the next transport sends it', async (t) => {
   const namespace = await setup(t);
   const dir = spillDir(t);
-  const proxy = new FaultProxy(targetUrl);
-  await proxy.start();
-  await proxy.stop();
-  t.after(() => proxy.stop());
+  const proxy = await refusingProxy(t);
   const first = transport({ node: proxy.url, namespace, spillDir: dir });
   for (let i = 0; i < 300; i++) first.logPrediction({ features: features(i) });
   const report = await first.shutdown({ timeoutMs: 300 });
