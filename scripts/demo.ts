@@ -11,9 +11,10 @@ import { loadSchema } from '../src/baseline/schema.js';
 import { saveBaseline } from '../src/baseline/store.js';
 import { summaryTable } from '../src/cli/baseline.js';
 import { createClient } from '../src/es/connection.js';
+import { requestViaClient } from '../src/es/raw-request.js';
 import { defaultRules } from '../src/metrics/rules.js';
 import { computeWindow } from '../src/metrics/window.js';
-import { readJsonAsset } from '../src/setup/assets.js';
+import { applySetup, planSetup } from '../src/setup/setup.js';
 import { dataStreamName } from '../src/transport/document.js';
 import { createMonitor } from '../src/transport/monitor.js';
 import { repoRoot } from './lib/paths.js';
@@ -31,12 +32,12 @@ if (!process.env.ES_URL) {
 
 const client = createClient();
 const namespace = 'demo';
-for (const [name, asset] of [
-  ['mlmon-predictions', 'ingest-pipelines/index-templates/mlmon-predictions.json'],
-  ['mlmon-dead-letters', 'ingest-pipelines/index-templates/mlmon-dead-letters.json'],
-] as const) {
-  await client.indices.putIndexTemplate({ ...readJsonAsset(asset), name });
-}
+// 0. what `mlmon setup` installs: templates, lifecycle, indices (roles, watches, Kibana where available)
+const setupPlan = await planSetup(requestViaClient(client), {});
+const setupReport = await applySetup(requestViaClient(client), setupPlan);
+const counts = new Map<string, number>();
+for (const e of setupReport.entries) counts.set(e.outcome, (counts.get(e.outcome) ?? 0) + 1);
+console.log(`\n0. mlmon setup: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`);
 
 // 1. the training baseline
 const fixtures = join(repoRoot, 'test', 'fixtures', 'baseline');

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { MlmonError } from '../errors.js';
-import { readJsonAsset } from '../setup/assets.js';
+import { indexBody } from '../setup/catalog.js';
 import type { Baseline } from './types.js';
 
 /** The product's baseline index (a plain index: a baseline is replaced, not appended). */
@@ -34,7 +34,7 @@ export function validateName(what: 'model' | 'version', value: string): string {
 
 export async function ensureBaselineIndex(client: Client, index: string): Promise<void> {
   if (await client.indices.exists({ index })) return;
-  const body = readJsonAsset<Record<string, unknown>>('ingest-pipelines/indices/mlmon-baselines.json');
+  const body = indexBody('baselines');
   try {
     await client.indices.create({ index, ...body });
   } catch (err) {

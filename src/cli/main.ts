@@ -6,6 +6,7 @@ import { detectCapabilities } from '../setup/capabilities.js';
 import { registerBaseline } from './baseline.js';
 import { withClient } from './context.js';
 import { registerMonitor } from './monitor.js';
+import { registerSetup } from './setup.js';
 
 const program = new Command()
   .name('mlmon')
@@ -38,6 +39,7 @@ program
 
 registerBaseline(program);
 registerMonitor(program);
+registerSetup(program);
 
 // every command takes --node too, and shares the error handling
 const NODE_HELP = 'Elasticsearch URL (default: ES_URL, else the node `npm run es:start` started)';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { readJsonAsset } from '../setup/assets.js';
+import { indexBody } from '../setup/catalog.js';
 
 /** Checkpoints and alert states: a plain index, one document per model / per alert key, replaced in place. */
 export const JOB_STATE_INDEX = 'mlmon-job-state';
@@ -21,10 +21,14 @@ export interface AlertState {
   last_seen: string;
 }
 
-export async function ensureIndex(client: Client, index: string, asset: string): Promise<void> {
+export async function ensureIndex(
+  client: Client,
+  index: string,
+  body: Record<string, unknown>,
+): Promise<void> {
   if (await client.indices.exists({ index })) return;
   try {
-    await client.indices.create({ index, ...readJsonAsset<Record<string, unknown>>(asset) });
+    await client.indices.create({ index, ...body });
   } catch (err) {
     if (
       (err as { body?: { error?: { type?: string } } }).body?.error?.type !==
@@ -55,7 +59,7 @@ export class JobState {
   ) {}
 
   ensure(): Promise<void> {
-    return ensureIndex(this.client, this.index, 'ingest-pipelines/indices/mlmon-job-state.json');
+    return ensureIndex(this.client, this.index, indexBody('job-state'));
   }
 
   async checkpoint(model: string): Promise<number | undefined> {

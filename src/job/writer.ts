@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { type FeatureMetrics, METRIC_FIELDS, type WindowMetrics } from '../metrics/window.js';
-import { readJsonAsset } from '../setup/assets.js';
+import { ensureStreamTemplates } from '../setup/ensure.js';
 import type { AlertState } from './state.js';
 
 export const metricsStream = (ns: string) => `metrics-mlmon.window-${ns}`;
@@ -9,13 +9,7 @@ export const alertsStream = (ns: string) => `logs-mlmon.alerts-${ns}`;
 
 /** Installs the metric and alert templates when missing (`mlmon setup` manages them for upgrades). */
 export async function ensureJobTemplates(client: Client): Promise<void> {
-  for (const [name, asset] of [
-    ['mlmon-metrics', 'ingest-pipelines/index-templates/mlmon-metrics.json'],
-    ['mlmon-alerts', 'ingest-pipelines/index-templates/mlmon-alerts.json'],
-  ] as const) {
-    if (await client.indices.existsIndexTemplate({ name })) continue;
-    await client.indices.putIndexTemplate({ ...readJsonAsset<Record<string, unknown>>(asset), name });
-  }
+  await ensureStreamTemplates(client, ['metrics', 'alerts']);
 }
 
 function id(...parts: string[]): string {

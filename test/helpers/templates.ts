@@ -12,23 +12,28 @@ export async function installPredictionTemplate(
   namespace: string,
   extraMappings: Record<string, unknown> = {},
 ): Promise<string[]> {
+  // the shipped component template's settings and mappings, inlined into a one-namespace template
   const predictions = readJsonAsset<{ template: { mappings: { properties: Record<string, unknown> } } }>(
-    'ingest-pipelines/index-templates/mlmon-predictions.json',
+    'ingest-pipelines/component-templates/mlmon-predictions@package.json',
   );
   Object.assign(predictions.template.mappings.properties, extraMappings);
-  const deadLetters = readJsonAsset('ingest-pipelines/index-templates/mlmon-dead-letters.json');
+  const deadLetters = readJsonAsset<{ template: unknown }>(
+    'ingest-pipelines/component-templates/mlmon-dead-letters@package.json',
+  );
   const names = [`test-${namespace}`, `test-dl-${namespace}`];
   // exact-name patterns never overlap each other; 300 outranks the product's own 250
   await client.indices.putIndexTemplate({
-    ...(predictions as Record<string, unknown>),
     name: names[0] as string,
     index_patterns: [dataStreamName(namespace)],
+    data_stream: {},
+    template: predictions.template as Record<string, unknown>,
     priority: 300,
   });
   await client.indices.putIndexTemplate({
-    ...deadLetters,
     name: names[1] as string,
     index_patterns: [`logs-mlmon.dead_letters-${namespace}`],
+    data_stream: {},
+    template: deadLetters.template as Record<string, unknown>,
     priority: 300,
   });
   return names;

@@ -1,0 +1,201 @@
+import type { Command } from 'commander';
+import { ExitCode, MlmonError } from '../errors.js';
+import { requestViaClient } from '../es/raw-request.js';
+import { type CatalogOptions, parseRetention, validateCatalogOptions } from '../setup/catalog.js';
+import type { AppliedEntry, PlanEntry, Planned, RemoveEntry } from '../setup/installer.js';
+import { type ApiKey, applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup.js';
+import { table, withClient } from './context.js';
+
+interface SetupFlags {
+  dryRun?: boolean;
+  check?: boolean;
+  json?: boolean;
+  namespace?: string;
+  retention?: string;
+  ilm?: boolean;
+  rolesFile?: string;
+  apiKeys?: boolean;
+}
+
+const publicEntry = ({ asset: _a, apply: _f, ...e }: Planned): PlanEntry => e;
+
+function versionCell(e: PlanEntry): string {
+  if (e.version === undefined) return '';
+  return e.installedVersion !== undefined && e.installedVersion !== e.version
+    ? `${e.installedVersion} -> ${e.version}`
+    : String(e.version);
+}
+
+function planTable(entries: PlanEntry[]): string {
+  return table(
+    ['KIND', 'NAME', 'ACTION', 'VERSION', 'NOTE'],
+    entries.map((e) => [
+      e.kind.replace('_', ' '),
+      e.name,
+      e.action,
+      versionCell(e),
+      e.reason ??
+        (e.differences
+          ? e.differences.slice(0, 2).join('; ') + (e.differences.length > 2 ? ' ...' : '')
+          : ''),
+    ]),
+  );
+}
+
+function appliedTable(entries: AppliedEntry[]): string {
+  return table(
+    ['KIND', 'NAME', 'RESULT', 'VERSION', 'NOTE'],
+    entries.map((e) => [
+      e.kind.replace('_', ' '),
+      e.name,
+      e.outcome === 'applied' ? (e.action === 'create' ? 'created' : 'updated') : e.outcome,
+      versionCell(e),
+      e.error ??
+        [e.note, e.rolledOver?.length ? `rolled over ${e.rolledOver.join(', ')}` : '', e.reason]
+          .filter(Boolean)
+          .join('; '),
+    ]),
+  );
+}
+
+function catalogOptions(o: { namespace?: string; retention?: string; ilm?: boolean }): CatalogOptions {
+  const c: CatalogOptions = {
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    ...(o.retention ? { retention: parseRetention(o.retention) } : {}),
+    ...(o.ilm ? { ilm: true } : {}),
+  };
+  validateCatalogOptions(c);
+  return c;
+}
+
+export function registerSetup(program: Command): void {
+  program
+    .command('setup')
+    .description(
+      'install the index templates, ingest pipelines, lifecycle, roles, watches and Kibana objects (idempotent)',
+    )
+    .option('--dry-run', 'print the plan (create / update / unchanged per asset) and change nothing')
+    .option('--check', 'exit 1 naming each asset that differs from what this version installs')
+    .option('--json', 'print JSON')
+    .option(
+      '--namespace <ns>',
+      'install for one data-stream namespace only (names and patterns end in -<ns>)',
+    )
+    .option('--retention <spec>', 'data retention per stream, e.g. predictions=7d,metrics=90d')
+    .option('--ilm', 'manage retention with ILM policies where the cluster has ILM')
+    .option('--roles-file <path>', 'write the roles in file-realm roles.yml format instead of the role API')
+    .option('--api-keys', 'create API keys for the shipper and the job (printed once, never logged)')
+    .action(async (flags: SetupFlags, cmd: Command) => {
+      if (flags.dryRun && flags.check)
+        throw new MlmonError('choose one of --dry-run and --check', { exit: 'usage' });
+      const options: SetupOptions = {
+        ...catalogOptions(flags),
+        ...(flags.rolesFile ? { rolesFile: flags.rolesFile } : {}),
+        ...(flags.apiKeys ? { apiKeys: true } : {}),
+      };
+      await withClient(cmd, async (client, where) => {
+        const request = requestViaClient(client);
+        const keys: ApiKey[] = [];
+        const plan = await planSetup(request, options, keys);
+        const caps = plan.capabilities;
+        const header = `${caps.engine} ${caps.version} at ${where}, license ${caps.license ?? 'n/a'}`;
+        const entries = plan.entries.map(publicEntry);
+        if (flags.dryRun || flags.check) {
+          const differing = drift(plan).map(publicEntry);
+          if (flags.json)
+            console.log(
+              JSON.stringify(
+                { capabilities: caps, plan: entries, ...(flags.check ? { differing } : {}) },
+                null,
+                2,
+              ),
+            );
+          else {
+            console.log(`${header}\n\n${planTable(entries)}`);
+            if (flags.check)
+              console.log(
+                differing.length
+                  ? `\n${differing.length} asset(s) differ from this version: ${differing.map((e) => `${e.kind.replace('_', ' ')} ${e.name} (${e.action === 'create' ? 'missing' : 'changed'})`).join(', ')}\n  fix: run \`mlmon setup\``
+                  : '\nevery asset matches this version',
+              );
+          }
+          if (flags.check && differing.length) process.exitCode = ExitCode.firing;
+          return;
+        }
+        const report = await applySetup(request, plan);
+        if (flags.json) {
+          console.log(
+            JSON.stringify(
+              {
+                capabilities: caps,
+                applied: report.entries,
+                ...(keys.length ? { apiKeys: keys } : {}),
+                ...(report.error ? { error: report.error.message } : {}),
+              },
+              null,
+              2,
+            ),
+          );
+        } else {
+          console.log(`${header}\n\n${appliedTable(report.entries)}`);
+          for (const k of keys)
+            console.log(`\nAPI key for ${k.role} (shown once; use as ES_API_KEY): ${k.encoded}`);
+        }
+        if (report.error) {
+          const notApplied = report.entries.filter(
+            (e) => e.outcome === 'failed' || e.outcome === 'not attempted',
+          ).length;
+          throw new MlmonError(`${notApplied} asset(s) not applied: ${report.error.message}`, {
+            exit: report.error.exitCode === ExitCode.firing ? 'partial' : exitName(report.error.exitCode),
+            ...(report.error.fix ? { fix: report.error.fix } : {}),
+          });
+        }
+      });
+    });
+
+  program
+    .command('teardown')
+    .description('remove what `mlmon setup` installed (with --keep-data: keep indices and data streams)')
+    .option('--keep-data', 'keep the data streams and indices (and the templates they still use)')
+    .option('--namespace <ns>', 'remove one namespace install (shared assets stay)')
+    .option('--ilm', 'the install used ILM')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        flags: { keepData?: boolean; namespace?: string; json?: boolean; ilm?: boolean },
+        cmd: Command,
+      ) => {
+        const o = catalogOptions(flags);
+        await withClient(cmd, async (client) => {
+          const result = await teardown(requestViaClient(client), {
+            ...o,
+            keepData: Boolean(flags.keepData),
+          });
+          if (flags.json)
+            console.log(
+              JSON.stringify(
+                { removed: result.entries, ...(result.error ? { error: result.error.message } : {}) },
+                null,
+                2,
+              ),
+            );
+          else console.log(removeTable(result.entries));
+          if (result.error) throw result.error;
+        });
+      },
+    );
+}
+
+function removeTable(entries: RemoveEntry[]): string {
+  return table(
+    ['KIND', 'NAME', 'RESULT', 'NOTE'],
+    entries.map((e) => [e.kind.replace('_', ' '), e.name, e.outcome, e.reason ?? '']),
+  );
+}
+
+function exitName(code: number): 'auth' | 'connection' | 'config' | 'partial' {
+  if (code === ExitCode.auth) return 'auth';
+  if (code === ExitCode.connection) return 'connection';
+  if (code === ExitCode.config) return 'config';
+  return 'partial';
+}

@@ -1,0 +1,21 @@
+/**
+ * For commands that write before `mlmon setup` ran (the job, the demo): install one family's
+ * component and index template when its index template is missing. `mlmon setup` manages upgrades.
+ */
+import type { Client } from '@elastic/elasticsearch';
+import { requestViaClient } from '../es/raw-request.js';
+import { elasticsearchAssets, familyNames, type StreamFamily } from './catalog.js';
+import { kinds } from './kinds.js';
+
+export async function ensureStreamTemplates(client: Client, families: StreamFamily[]): Promise<void> {
+  const request = requestViaClient(client);
+  const assets = elasticsearchAssets();
+  for (const family of families) {
+    const names = familyNames(family);
+    if (await client.indices.existsIndexTemplate({ name: names.indexTemplate })) continue;
+    for (const name of [names.component, names.indexTemplate]) {
+      const asset = assets.find((a) => a.name === name);
+      if (asset && asset.kind !== 'kibana_objects') await kinds[asset.kind].create(request, asset);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * How each kind of asset is read, written and removed over the REST API. Requests go through
+ * `RawRequest`, so the installer works on any engine that speaks the API (the ingest pipelines are
+ * tested on the OpenSearch ingest engine, which the official client refuses).
+ */
+import { MlmonError } from '../errors.js';
+import type { RawRequest } from '../es/raw-request.js';
+import type { Asset, AssetKind, Body } from './catalog.js';
+
+export interface KindOps {
+  /** what the cluster holds, in the shape we send; undefined when absent */
+  read(request: RawRequest, name: string, desired: Body): Promise<Body | undefined>;
+  create(request: RawRequest, asset: Asset): Promise<void>;
+  update(request: RawRequest, asset: Asset): Promise<void>;
+  remove(request: RawRequest, name: string): Promise<'removed' | 'absent'>;
+  /** paths the cluster adds or that never count as a change */
+  ignore: string[];
+}
+
+const enc = encodeURIComponent;
+
+/** One line naming what failed and why; 401/403 explained with the privilege the cluster names. */
+export function requestFailed(what: string, status: number, body: unknown): MlmonError {
+  const error = (body as { error?: { type?: string; reason?: string } | string })?.error;
+  const reason = typeof error === 'string' ? error : (error?.reason ?? JSON.stringify(body)?.slice(0, 300));
+  if (status === 401)
+    return new MlmonError(`${what}: the cluster refused the credentials (401): ${reason}`, {
+      exit: 'auth',
+      fix: 'check ES_API_KEY, or ES_USERNAME and ES_PASSWORD',
+    });
+  if (status === 403)
+    return new MlmonError(`${what}: not allowed (403): ${reason}`, {
+      exit: 'auth',
+      fix: 'run setup as a user with the privileges README "Roles" lists for setup (the missing one is named above)',
+    });
+  return new MlmonError(`${what}: HTTP ${status}: ${reason}`, { exit: 'firing' });
+}
+
+async function call(request: RawRequest, what: string, method: string, path: string, body?: unknown) {
+  const res = await request(method, path, body);
+  if (res.status >= 200 && res.status < 300) return res.body as Body;
+  throw requestFailed(what, res.status, res.body);
+}
+
+async function readAt(request: RawRequest, what: string, path: string): Promise<Body | undefined> {
+  const res = await request('GET', path);
+  if (res.status === 404) return undefined;
+  if (res.status >= 200 && res.status < 300) return res.body as Body;
+  throw requestFailed(what, res.status, res.body);
+}
+
+async function removeAt(request: RawRequest, what: string, path: string): Promise<'removed' | 'absent'> {
+  const res = await request('DELETE', path);
+  if (res.status === 404) return 'absent';
+  if (res.status >= 200 && res.status < 300) return 'removed';
+  throw requestFailed(what, res.status, res.body);
+}
+
+/** GET/PUT/DELETE at one path, the body under `unwrap` in GET answers. */
+function simple(
+  label: string,
+  pathOf: (name: string) => string,
+  unwrap: (answer: Body, name: string) => Body | undefined,
+  ignore: string[],
+  wrap: (body: Body) => Body = (b) => b,
+): KindOps {
+  const put = async (request: RawRequest, a: Asset) => {
+    await call(request, `${label} ${a.name}`, 'PUT', pathOf(a.name), wrap(a.body));
+  };
+  return {
+    async read(request, name) {
+      const answer = await readAt(request, `${label} ${name}`, pathOf(name));
+      return answer ? unwrap(answer, name) : undefined;
+    },
+    create: put,
+    update: put,
+    remove: (request, name) => removeAt(request, `${label} ${name}`, pathOf(name)),
+    ignore,
+  };
+}
+
+const VERSION_STAMPS = ['_meta.package_version', 'created_date_millis', 'modified_date_millis'];
+
+const pick = (o: Body | undefined, key: string) => (o?.[key] as Body | undefined) ?? undefined;
+
+/** A plain index: mappings compared whole, settings only where we set them; updates add mappings. */
+const indexOps: KindOps = {
+  async read(request, name, desired) {
+    const answer = await readAt(request, `index ${name}`, `/${enc(name)}`);
+    const index = pick(answer, name);
+    if (!index) return undefined;
+    const wanted = Object.keys(flatten(desired.settings)).map((k) => k.replace(/^index\./, ''));
+    const have = flatten(pick(index, 'settings'));
+    const settings: Body = {};
+    for (const k of wanted) if (have[`index.${k}`] !== undefined) settings[`index.${k}`] = have[`index.${k}`];
+    return { settings, mappings: index.mappings };
+  },
+  async create(request, a) {
+    await call(request, `index ${a.name}`, 'PUT', `/${enc(a.name)}`, a.body);
+  },
+  async update(request, a) {
+    await call(request, `index ${a.name} mappings`, 'PUT', `/${enc(a.name)}/_mapping`, a.body.mappings);
+  },
+  remove: (request, name) => removeAt(request, `index ${name}`, `/${enc(name)}`),
+  ignore: [],
+};
+
+function flatten(settings: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const walk = (v: unknown, prefix: string) => {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      for (const [k, child] of Object.entries(v)) walk(child, prefix ? `${prefix}.${k}` : k);
+    } else out[prefix.startsWith('index.') ? prefix : `index.${prefix}`] = v;
+  };
+  walk(settings ?? {}, '');
+  return out;
+}
+
+export const kinds: Record<Exclude<AssetKind, 'kibana_objects'>, KindOps> = {
+  component_template: simple(
+    'component template',
+    (n) => `/_component_template/${enc(n)}`,
+    (a) => pick((a.component_templates as Body[] | undefined)?.[0], 'component_template'),
+    VERSION_STAMPS,
+  ),
+  index_template: simple(
+    'index template',
+    (n) => `/_index_template/${enc(n)}`,
+    (a) => pick((a.index_templates as Body[] | undefined)?.[0], 'index_template'),
+    // the cluster fills in `enabled` of a lifecycle it was given
+    [...VERSION_STAMPS, 'template.lifecycle.enabled'],
+  ),
+  ilm_policy: simple(
+    'ILM policy',
+    (n) => `/_ilm/policy/${enc(n)}`,
+    (a, n) => pick(pick(a, n), 'policy'),
+    VERSION_STAMPS,
+    (policy) => ({ policy }),
+  ),
+  ingest_pipeline: simple(
+    'ingest pipeline',
+    (n) => `/_ingest/pipeline/${enc(n)}`,
+    (a, n) => pick(a, n),
+    VERSION_STAMPS,
+  ),
+  index: indexOps,
+  role: simple(
+    'role',
+    (n) => `/_security/role/${enc(n)}`,
+    (a, n) => pick(a, n),
+    ['metadata.package_version', 'transient_metadata'],
+  ),
+  watch: simple(
+    'watch',
+    (n) => `/_watcher/watch/${enc(n)}`,
+    (a) => pick(a, 'watch'),
+    ['metadata.package_version', 'status'],
+  ),
+};
+
+/** The asset version the cluster holds: `version`, else `_meta.asset_version` / `metadata.asset_version`. */
+export function installedVersion(body: Body | undefined): number | undefined {
+  if (!body) return undefined;
+  const v =
+    (body.version as number | undefined) ??
+    (pick(body, '_meta')?.asset_version as number | undefined) ??
+    (pick(body, 'metadata')?.asset_version as number | undefined) ??
+    (pick(pick(body, 'mappings'), '_meta')?.asset_version as number | undefined);
+  return typeof v === 'number' ? v : undefined;
+}

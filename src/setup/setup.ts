@@ -1,0 +1,203 @@
+/**
+ * `mlmon setup`: detect what the cluster can do, then plan / apply / check / tear down the
+ * product's assets. Each capability missing is a skip with its reason, never a silent gap.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { MlmonError } from '../errors.js';
+import type { RawRequest } from '../es/raw-request.js';
+import { type Capabilities, detectCapabilities, versionAtLeast } from './capabilities.js';
+import { type Asset, type CatalogOptions, elasticsearchAssets, roleAssets, roleName } from './catalog.js';
+import {
+  type ApplyReport,
+  applyPlan,
+  type Planned,
+  planAssets,
+  type RemoveEntry,
+  removeAssets,
+  skipped,
+} from './installer.js';
+
+/** The oldest Elasticsearch this version supports (the 9.x client's compatibility headers need 9.0). */
+export const MIN_ELASTICSEARCH = [9, 0] as const;
+
+export interface SetupOptions extends CatalogOptions {
+  /** write the roles in file-realm `roles.yml` format here instead of the role API */
+  rolesFile?: string;
+  /** create API keys for the shipper and the job (printed once, never logged) */
+  apiKeys?: boolean;
+  /** extra plan entries from other asset sources (pipelines, watches, Kibana), given the capabilities */
+  extras?: (caps: Capabilities) => Promise<Planned[]>;
+}
+
+export interface SetupPlan {
+  capabilities: Capabilities;
+  entries: Planned[];
+}
+
+/** One line for a cluster that is too old or not what we support. */
+export function checkSupported(caps: Capabilities): void {
+  if (
+    caps.engine === 'elasticsearch' &&
+    !versionAtLeast(caps.version, MIN_ELASTICSEARCH[0], MIN_ELASTICSEARCH[1])
+  )
+    throw new MlmonError(
+      `Elasticsearch ${caps.version} is too old: mlmon needs ${MIN_ELASTICSEARCH.join('.')} or newer`,
+      {
+        exit: 'config',
+        fix: 'upgrade the cluster (docker-compose.yml in the repository runs a supported version)',
+      },
+    );
+}
+
+export async function detect(request: RawRequest): Promise<Capabilities> {
+  try {
+    return await detectCapabilities(request);
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    // an 8.x node refuses the 9.x client's `compatible-with=9` headers before anything else
+    if (/Accept version must be either version 8 or 7/i.test(text))
+      throw new MlmonError('the cluster is Elasticsearch 8.x or older: mlmon needs 9.0 or newer', {
+        exit: 'config',
+        fix: 'upgrade the cluster to Elasticsearch 9',
+        cause: err,
+      });
+    if (/HTTP 401/.test(text))
+      throw new MlmonError(`the cluster refused the credentials (401)`, {
+        exit: 'auth',
+        fix: 'check ES_API_KEY, or ES_USERNAME and ES_PASSWORD',
+        cause: err,
+      });
+    throw err;
+  }
+}
+
+function roleEntries(
+  caps: Capabilities,
+  o: SetupOptions,
+  request: RawRequest,
+): Promise<Planned[]> | Planned[] {
+  const roles = roleAssets(o);
+  if (o.rolesFile) {
+    const file = o.rolesFile;
+    const text = rolesYaml(roles);
+    const same = existsSync(file) && readFileSync(file, 'utf8') === text;
+    return roles.map((r, i) => ({
+      kind: 'role' as const,
+      name: r.name,
+      version: r.version,
+      action: same ? ('unchanged' as const) : ('create' as const),
+      reason: `file realm: ${file}`,
+      // one write for all three
+      ...(i === 0 && !same
+        ? {
+            apply: async () => {
+              writeFileSync(file, text, { mode: 0o644 });
+              return `written to ${file}`;
+            },
+          }
+        : {}),
+    }));
+  }
+  if (!caps.security)
+    return roles.map((r) =>
+      skipped('role', r.name, 'security is off on this cluster: roles would not be enforced', r.version),
+    );
+  return planAssets(request, roles);
+}
+
+/** Roles in the file realm's `roles.yml` format (for clusters managed by files, or without a role store). */
+export function rolesYaml(roles: Asset[]): string {
+  const doc: Record<string, unknown> = {};
+  for (const r of roles) {
+    const { description: _d, ...body } = r.body;
+    doc[r.name] = body;
+  }
+  return `# ml-input-monitor roles (mlmon setup --roles-file)\n${stringify(doc)}`;
+}
+
+function apiKeyEntries(caps: Capabilities, o: SetupOptions, request: RawRequest, keys: ApiKey[]): Planned[] {
+  if (!o.apiKeys) return [];
+  const roles = roleAssets(o).filter(
+    (r) => r.name === roleName('shipper', o.namespace) || r.name === roleName('job', o.namespace),
+  );
+  if (!caps.security)
+    return roles.map((r) => skipped('role', `${r.name} API key`, 'security is off on this cluster'));
+  return roles.map((r) => ({
+    kind: 'role' as const,
+    name: `${r.name} API key`,
+    action: 'create' as const,
+    reason: 'a new key each run: printed once, never logged',
+    apply: async () => {
+      const { metadata, description: _d, ...descriptor } = r.body;
+      const res = await request('POST', '/_security/api_key', {
+        name: r.name,
+        role_descriptors: { [r.name]: descriptor },
+        metadata,
+      });
+      if (res.status !== 200) {
+        const { requestFailed } = await import('./kinds.js');
+        throw requestFailed(`API key for ${r.name}`, res.status, res.body);
+      }
+      const b = res.body as { id: string; encoded: string };
+      keys.push({ role: r.name, id: b.id, encoded: b.encoded });
+      return `id ${b.id}`;
+    },
+  }));
+}
+
+export interface ApiKey {
+  role: string;
+  id: string;
+  /** the value for ES_API_KEY: shown once */
+  encoded: string;
+}
+
+export async function planSetup(
+  request: RawRequest,
+  o: SetupOptions,
+  keys: ApiKey[] = [],
+): Promise<SetupPlan> {
+  const capabilities = await detect(request);
+  checkSupported(capabilities);
+  const entries: Planned[] = [];
+  const useIlm = Boolean(o.ilm && capabilities.ilm);
+  if (o.ilm && !capabilities.ilm)
+    entries.push(
+      skipped(
+        'ilm_policy',
+        'mlmon-*-lifecycle',
+        'this cluster has no ILM: retention stays with the data stream lifecycle',
+      ),
+    );
+  entries.push(...(await planAssets(request, elasticsearchAssets({ ...o, ilm: useIlm }))));
+  entries.push(...(await roleEntries(capabilities, o, request)));
+  entries.push(...apiKeyEntries(capabilities, o, request, keys));
+  if (o.extras) entries.push(...(await o.extras(capabilities)));
+  return { capabilities, entries };
+}
+
+export async function applySetup(request: RawRequest, plan: SetupPlan): Promise<ApplyReport> {
+  return applyPlan(request, plan.entries);
+}
+
+/** Entries that differ from what this version installs (`--check`). */
+export function drift(plan: SetupPlan): Planned[] {
+  return plan.entries
+    .filter((e) => e.action === 'create' || e.action === 'update')
+    .filter((e) => !e.name.endsWith('API key'));
+}
+
+export async function teardown(
+  request: RawRequest,
+  o: CatalogOptions & { keepData: boolean; extras?: Asset[] },
+): Promise<{ entries: RemoveEntry[]; error?: MlmonError }> {
+  const caps = await detect(request);
+  // a namespace's teardown leaves what every namespace shares
+  const assets = [
+    ...elasticsearchAssets({ ...o, ilm: caps.ilm && Boolean(o.ilm) }),
+    ...(o.extras ?? []),
+  ].filter((a) => !(o.namespace && a.shared));
+  const roles = caps.security ? roleAssets(o) : [];
+  return removeAssets(request, [...assets, ...roles], { keepData: o.keepData });
+}
