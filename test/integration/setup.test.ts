@@ -145,8 +145,8 @@ describe('mlmon setup', () => {
       created_date_millis: _c,
       modified_date_millis: _m,
       ...alerts
-    } = (await client.indices.getIndexTemplate({ name: `mlmon-alerts-${ns}` })).index_templates[0]
-      ?.index_template as unknown as Record<string, unknown>;
+    } = ((await client.indices.getIndexTemplate({ name: `mlmon-alerts-${ns}` })).index_templates[0]
+      ?.index_template ?? {}) as unknown as Record<string, unknown>;
     await client.indices.putIndexTemplate({
       ...alerts,
       name: `mlmon-alerts-${ns}`,
