@@ -96,7 +96,14 @@ export function registerSetup(program: Command): void {
       await withClient(cmd, async (client, where) => {
         const request = requestViaClient(client);
         const keys: ApiKey[] = [];
-        const plan = await planSetup(request, options, keys);
+        const plan = await planSetup(request, options, keys).catch((err: unknown) => {
+          if (err instanceof MlmonError && !/nothing was applied/.test(`${err.message} ${err.fix}`))
+            throw new MlmonError(`${err.message} (nothing was applied)`, {
+              exit: exitName(err.exitCode),
+              ...(err.fix ? { fix: err.fix } : {}),
+            });
+          throw err;
+        });
         const caps = plan.capabilities;
         const header = `${caps.engine} ${caps.version} at ${where}, license ${caps.license ?? 'n/a'}`;
         const entries = plan.entries.map(publicEntry);

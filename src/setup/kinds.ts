@@ -79,6 +79,21 @@ function simple(
   };
 }
 
+/** The same operations, with a fix added to the errors of create and update. */
+function withFix(ops: KindOps, fix: string): KindOps {
+  const wrap =
+    (op: KindOps['create']): KindOps['create'] =>
+    async (request, asset) => {
+      try {
+        await op(request, asset);
+      } catch (err) {
+        if (!(err instanceof MlmonError) || err.exitCode === 4) throw err;
+        throw new MlmonError(err.message, { exit: err.exitCode === 5 ? 'auth' : 'partial', fix });
+      }
+    };
+  return { ...ops, create: wrap(ops.create), update: wrap(ops.update) };
+}
+
 const VERSION_STAMPS = ['_meta.package_version', 'created_date_millis', 'modified_date_millis'];
 
 const pick = (o: Body | undefined, key: string) => (o?.[key] as Body | undefined) ?? undefined;
@@ -144,11 +159,14 @@ export const kinds: Record<Exclude<AssetKind, 'kibana_objects'>, KindOps> = {
     VERSION_STAMPS,
   ),
   index: indexOps,
-  role: simple(
-    'role',
-    (n) => `/_security/role/${enc(n)}`,
-    (a, n) => pick(a, n),
-    ['metadata.package_version', 'transient_metadata'],
+  role: withFix(
+    simple(
+      'role',
+      (n) => `/_security/role/${enc(n)}`,
+      (a, n) => pick(a, n),
+      ['metadata.package_version', 'transient_metadata'],
+    ),
+    'where the cluster cannot store roles (or roles are managed in files), write them for the file realm with --roles-file <path>',
   ),
   watch: simple(
     'watch',

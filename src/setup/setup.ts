@@ -62,6 +62,15 @@ export async function detect(request: RawRequest): Promise<Capabilities> {
         fix: 'upgrade the cluster to Elasticsearch 9',
         cause: err,
       });
+    if (/HTTP 403/.test(text))
+      throw new MlmonError(
+        `not allowed (403) to read what the cluster can do: ${text.replace(/^.*?HTTP 403: /, '').slice(0, 400)}`,
+        {
+          exit: 'auth',
+          fix: 'run setup as a user with the privileges README "Roles" lists for setup (the missing one is named above); nothing was applied',
+          cause: err,
+        },
+      );
     if (/HTTP 401/.test(text))
       throw new MlmonError(`the cluster refused the credentials (401)`, {
         exit: 'auth',
