@@ -3,6 +3,7 @@ import { ExitCode, MlmonError } from '../errors.js';
 import { requestViaClient } from '../es/raw-request.js';
 import { type CatalogOptions, parseRetention, validateCatalogOptions } from '../setup/catalog.js';
 import type { AppliedEntry, PlanEntry, Planned, RemoveEntry } from '../setup/installer.js';
+import { kibanaFromEnv } from '../setup/kibana.js';
 import { type ApiKey, applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup.js';
 import { table, withClient } from './context.js';
 
@@ -15,6 +16,16 @@ interface SetupFlags {
   ilm?: boolean;
   rolesFile?: string;
   apiKeys?: boolean;
+  kibana?: string;
+  kibanaSpace?: string;
+}
+
+interface TeardownFlags {
+  keepData?: boolean;
+  namespace?: string;
+  json?: boolean;
+  kibana?: string;
+  kibanaSpace?: string;
 }
 
 const publicEntry = ({ asset: _a, apply: _f, ...e }: Planned): PlanEntry => e;
@@ -85,6 +96,8 @@ export function registerSetup(program: Command): void {
     .option('--ilm', 'manage retention with ILM policies where the cluster has ILM')
     .option('--roles-file <path>', 'write the roles in file-realm roles.yml format instead of the role API')
     .option('--api-keys', 'create API keys for the shipper and the job (printed once, never logged)')
+    .option('--kibana <url>', 'Kibana for data views and dashboards (default: KIBANA_URL; none: skipped)')
+    .option('--kibana-space <space>', 'a Kibana space other than the default')
     .action(async (flags: SetupFlags, cmd: Command) => {
       if (flags.dryRun && flags.check)
         throw new MlmonError('choose one of --dry-run and --check', { exit: 'usage' });
@@ -93,6 +106,8 @@ export function registerSetup(program: Command): void {
         ...(flags.rolesFile ? { rolesFile: flags.rolesFile } : {}),
         ...(flags.apiKeys ? { apiKeys: true } : {}),
       };
+      const kibana = kibanaFromEnv(flags.kibana, process.env, flags.kibanaSpace);
+      if (kibana) options.kibana = kibana;
       await withClient(cmd, async (client, where) => {
         const request = requestViaClient(client);
         const keys: ApiKey[] = [];

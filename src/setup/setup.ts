@@ -17,6 +17,7 @@ import {
   removeAssets,
   skipped,
 } from './installer.js';
+import { type KibanaConnection, planKibana, removeKibana } from './kibana.js';
 
 /** The oldest Elasticsearch this version supports (the 9.x client's compatibility headers need 9.0). */
 export const MIN_ELASTICSEARCH = [9, 0] as const;
@@ -26,8 +27,8 @@ export interface SetupOptions extends CatalogOptions {
   rolesFile?: string;
   /** create API keys for the shipper and the job (printed once, never logged) */
   apiKeys?: boolean;
-  /** extra plan entries from other asset sources (pipelines, watches, Kibana), given the capabilities */
-  extras?: (caps: Capabilities) => Promise<Planned[]>;
+  /** Kibana to install data views and dashboards into; without it they are skipped */
+  kibana?: KibanaConnection;
 }
 
 export interface SetupPlan {
@@ -182,7 +183,7 @@ export async function planSetup(
   entries.push(...(await planAssets(request, elasticsearchAssets({ ...o, ilm: useIlm }))));
   entries.push(...(await roleEntries(capabilities, o, request)));
   entries.push(...apiKeyEntries(capabilities, o, request, keys));
-  if (o.extras) entries.push(...(await o.extras(capabilities)));
+  entries.push(...(await planKibana(o.kibana)));
   return { capabilities, entries };
 }
 
@@ -199,14 +200,14 @@ export function drift(plan: SetupPlan): Planned[] {
 
 export async function teardown(
   request: RawRequest,
-  o: CatalogOptions & { keepData: boolean; extras?: Asset[] },
+  o: CatalogOptions & { keepData: boolean; kibana?: KibanaConnection },
 ): Promise<{ entries: RemoveEntry[]; error?: MlmonError }> {
   const caps = await detect(request);
+  const kibana = o.kibana ? await removeKibana(o.kibana) : [];
   // a namespace's teardown leaves what every namespace shares
-  const assets = [
-    ...elasticsearchAssets({ ...o, ilm: caps.ilm && Boolean(o.ilm) }),
-    ...(o.extras ?? []),
-  ].filter((a) => !(o.namespace && a.shared));
+  // policies go too when the cluster has ILM, whether or not this install used them
+  const assets = elasticsearchAssets({ ...o, ilm: caps.ilm }).filter((a) => !(o.namespace && a.shared));
   const roles = caps.security ? roleAssets(o) : [];
-  return removeAssets(request, [...assets, ...roles], { keepData: o.keepData });
+  const removed = await removeAssets(request, [...assets, ...roles], { keepData: o.keepData });
+  return { ...removed, entries: [...kibana, ...removed.entries] };
 }

@@ -1,0 +1,261 @@
+/**
+ * The Kibana part of setup, through Kibana's documented HTTP APIs only (never the `.kibana` index):
+ * `GET /api/status`, `POST /api/saved_objects/_bulk_get`, `POST /api/saved_objects/_import`
+ * (multipart NDJSON, `overwrite=true`), `DELETE /api/saved_objects/<type>/<id>`.
+ *
+ * Which version is installed is recorded in one tag object (`mlmon-assets`) whose description
+ * carries the hash of the NDJSON: a re-run with the same file is "unchanged". Hand edits to a
+ * dashboard are not detected (Kibana migrates objects on import, so attributes cannot be compared
+ * byte for byte); a missing object is.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MlmonError } from '../errors.js';
+import { versionAtLeast } from './capabilities.js';
+import type { Planned, RemoveEntry } from './installer.js';
+
+/** The importable objects `npm run kibana:build` writes. */
+export const SAVED_OBJECTS_FILE = fileURLToPath(
+  new URL('../../kibana/saved-objects.ndjson', import.meta.url),
+);
+/** Objects are exported for this version and import into it and every newer one (8.x and 9.x). */
+export const MIN_KIBANA = [8, 8] as const;
+export const MARKER_ID = 'mlmon-assets';
+
+export interface KibanaConnection {
+  url: string;
+  /** a space other than the default */
+  space?: string;
+  headers: Record<string, string>;
+}
+
+export interface SavedObject {
+  type: string;
+  id: string;
+  attributes: Record<string, unknown>;
+  references?: { name: string; type: string; id: string }[];
+  coreMigrationVersion?: string;
+  typeMigrationVersion?: string;
+}
+
+/** KIBANA_URL with the cluster's credentials (Kibana accepts the same API key or user). */
+export function kibanaFromEnv(
+  url: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  space?: string,
+): KibanaConnection | undefined {
+  const base = url ?? env.KIBANA_URL;
+  if (!base) return undefined;
+  const headers: Record<string, string> = {};
+  if (env.ES_API_KEY) headers.authorization = `ApiKey ${env.ES_API_KEY}`;
+  else if (env.ES_USERNAME && env.ES_PASSWORD)
+    headers.authorization = `Basic ${Buffer.from(`${env.ES_USERNAME}:${env.ES_PASSWORD}`).toString('base64')}`;
+  return { url: base.replace(/\/$/, ''), ...(space ? { space } : {}), headers };
+}
+
+export function readSavedObjects(file = SAVED_OBJECTS_FILE): {
+  text: string;
+  objects: SavedObject[];
+  hash: string;
+} {
+  const text = readFileSync(file, 'utf8');
+  const objects = text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as SavedObject);
+  return { text, objects, hash: createHash('sha256').update(text).digest('hex').slice(0, 16) };
+}
+
+async function kibanaRequest(
+  k: KibanaConnection,
+  method: string,
+  path: string,
+  body?: string | FormData,
+  contentType?: string,
+): Promise<{ status: number; body: unknown }> {
+  const prefix = k.space ? `/s/${encodeURIComponent(k.space)}` : '';
+  let res: Response;
+  try {
+    res = await fetch(`${k.url}${prefix}${path}`, {
+      method,
+      headers: {
+        ...k.headers,
+        // Kibana refuses state-changing requests without it (CSRF protection)
+        'kbn-xsrf': 'true',
+        ...(contentType ? { 'content-type': contentType } : {}),
+      },
+      ...(body === undefined ? {} : { body }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new MlmonError(
+      `cannot reach Kibana at ${k.url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+      {
+        exit: 'connection',
+        fix: 'check --kibana / KIBANA_URL and that Kibana is running (or leave both out to skip Kibana)',
+        cause: err,
+      },
+    );
+  }
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text for the message
+  }
+  if (res.status === 401)
+    throw new MlmonError(`Kibana at ${k.url} refused the credentials (401)`, {
+      exit: 'auth',
+      fix: 'Kibana takes the same ES_API_KEY or ES_USERNAME / ES_PASSWORD as the cluster: check them',
+    });
+  if (res.status === 403)
+    throw new MlmonError(
+      `not allowed (403) by Kibana: ${(parsed as { message?: string })?.message ?? text}`,
+      {
+        exit: 'auth',
+        fix: 'the user needs the Kibana privileges to manage saved objects (e.g. the kibana_admin role)',
+      },
+    );
+  return { status: res.status, body: parsed };
+}
+
+export async function kibanaVersion(k: KibanaConnection): Promise<string> {
+  const res = await kibanaRequest(k, 'GET', '/api/status');
+  const version = (res.body as { version?: { number?: string } })?.version?.number;
+  if (res.status !== 200 || !version)
+    throw new MlmonError(`${k.url} did not answer like Kibana (GET /api/status: HTTP ${res.status})`, {
+      exit: 'connection',
+      fix: 'point --kibana / KIBANA_URL at Kibana itself',
+    });
+  return version;
+}
+
+type Found = {
+  type: string;
+  id: string;
+  error?: { statusCode?: number };
+  attributes?: Record<string, unknown>;
+};
+
+async function bulkGet(k: KibanaConnection, refs: { type: string; id: string }[]): Promise<Found[]> {
+  const res = await kibanaRequest(
+    k,
+    'POST',
+    '/api/saved_objects/_bulk_get',
+    JSON.stringify(refs),
+    'application/json',
+  );
+  if (res.status !== 200)
+    throw new MlmonError(
+      `Kibana _bulk_get answered HTTP ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`,
+      {
+        exit: 'partial',
+      },
+    );
+  return (res.body as { saved_objects: Found[] }).saved_objects;
+}
+
+function markerObject(hash: string, count: number): SavedObject {
+  return {
+    type: 'tag',
+    id: MARKER_ID,
+    attributes: {
+      name: 'ml-input-monitor',
+      description: `installed by mlmon setup: ${count} objects, assets ${hash}`,
+      color: '#54B399',
+    },
+    references: [],
+    coreMigrationVersion: '8.8.0',
+  };
+}
+
+async function importObjects(k: KibanaConnection, ndjson: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([ndjson], { type: 'application/ndjson' }), 'mlmon-saved-objects.ndjson');
+  const res = await kibanaRequest(k, 'POST', '/api/saved_objects/_import?overwrite=true', form);
+  const body = res.body as {
+    success?: boolean;
+    successCount?: number;
+    errors?: { id: string; type: string; error: { type: string; message?: string } }[];
+  };
+  if (res.status !== 200 || !body?.success) {
+    const errors = (body?.errors ?? [])
+      .map((e) => `${e.type} ${e.id}: ${e.error.message ?? e.error.type}`)
+      .join('; ');
+    throw new MlmonError(
+      `Kibana refused the import (HTTP ${res.status}): ${errors || JSON.stringify(body).slice(0, 300)}`,
+      {
+        exit: 'partial',
+        fix: 'Kibana must be 8.8 or newer; see the errors named above',
+      },
+    );
+  }
+  return `${body.successCount} objects imported`;
+}
+
+/** Plan entries for the Kibana objects: one per object, all applied by one import. */
+export async function planKibana(
+  k: KibanaConnection | undefined,
+  file = SAVED_OBJECTS_FILE,
+): Promise<Planned[]> {
+  if (!existsSync(file))
+    return [skippedEntry('saved objects', `${file} is missing: run npm run kibana:build`)];
+  const { objects, hash, text } = readSavedObjects(file);
+  if (!k)
+    return objects.map((o) => skippedEntry(`${o.type} ${o.id}`, 'no Kibana given (--kibana or KIBANA_URL)'));
+  const version = await kibanaVersion(k);
+  if (!versionAtLeast(version, MIN_KIBANA[0], MIN_KIBANA[1]))
+    return objects.map((o) =>
+      skippedEntry(`${o.type} ${o.id}`, `Kibana ${version} is older than ${MIN_KIBANA.join('.')}`),
+    );
+  const marker = markerObject(hash, objects.length);
+  const found = await bulkGet(
+    k,
+    [...objects, marker].map(({ type, id }) => ({ type, id })),
+  );
+  const present = new Set(found.filter((f) => !f.error).map((f) => `${f.type}:${f.id}`));
+  const installedHash = found.find((f) => f.id === MARKER_ID && !f.error)?.attributes?.description;
+  const current = typeof installedHash === 'string' && installedHash.endsWith(hash);
+  const ndjson = `${text.trimEnd()}\n${JSON.stringify(marker)}\n`;
+  let imported: Promise<string> | undefined;
+  return objects.map((o) => {
+    const action = !present.has(`${o.type}:${o.id}`) ? 'create' : current ? 'unchanged' : 'update';
+    return {
+      kind: 'kibana_objects' as const,
+      name: `${o.type} ${o.id}`,
+      action,
+      reason: `Kibana ${version}`,
+      // every object goes in one import; the first entry that needs it runs it
+      apply: () => {
+        imported ??= importObjects(k, ndjson);
+        return imported;
+      },
+    };
+  });
+}
+
+function skippedEntry(name: string, reason: string): Planned {
+  return { kind: 'kibana_objects', name, action: 'skip', reason };
+}
+
+export async function removeKibana(k: KibanaConnection, file = SAVED_OBJECTS_FILE): Promise<RemoveEntry[]> {
+  const objects = existsSync(file) ? readSavedObjects(file).objects : [];
+  const out: RemoveEntry[] = [];
+  for (const o of [...objects, markerObject('', 0)].reverse()) {
+    const res = await kibanaRequest(
+      k,
+      'DELETE',
+      `/api/saved_objects/${o.type}/${encodeURIComponent(o.id)}?force=true`,
+    );
+    out.push({
+      kind: 'kibana_objects',
+      name: `${o.type} ${o.id}`,
+      outcome: res.status === 200 ? 'removed' : res.status === 404 ? 'absent' : 'failed',
+      ...(res.status !== 200 && res.status !== 404 ? { reason: `HTTP ${res.status}` } : {}),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,144 @@
+/**
+ * Kibana cannot run on the test machines. This server answers the four Kibana APIs setup uses,
+ * enforcing what their documentation requires of a request (README, "Kibana"): `kbn-xsrf` on
+ * state-changing calls, multipart NDJSON with a `file` part for imports, every object with type,
+ * id and attributes, references resolvable, and no object newer than this Kibana. It is a contract
+ * check of our requests, not a Kibana: it does not render or migrate anything.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+
+export interface KibanaRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+}
+
+export interface FakeKibana {
+  url: string;
+  requests: KibanaRequest[];
+  /** stored objects by `type:id` */
+  objects: Map<string, Record<string, unknown>>;
+  imports: Record<string, unknown>[][];
+  close(): Promise<void>;
+}
+
+const compareVersions = (a: string, b: string) => {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+};
+
+export async function startFakeKibana(
+  opts: { version?: string; authorization?: string } = {},
+): Promise<FakeKibana> {
+  const version = opts.version ?? '9.2.8';
+  const requests: KibanaRequest[] = [];
+  const objects = new Map<string, Record<string, unknown>>();
+  const imports: Record<string, unknown>[][] = [];
+
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const url = new URL(req.url ?? '/', 'http://kibana');
+    requests.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers });
+    const send = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    if (opts.authorization && req.headers.authorization !== opts.authorization)
+      return send(401, { statusCode: 401, error: 'Unauthorized', message: 'Unauthorized' });
+    if (req.method !== 'GET' && req.headers['kbn-xsrf'] === undefined)
+      return send(400, {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'Request must contain a kbn-xsrf header.',
+      });
+
+    if (req.method === 'GET' && url.pathname === '/api/status')
+      return send(200, { version: { number: version } });
+
+    if (req.method === 'POST' && url.pathname === '/api/saved_objects/_bulk_get') {
+      const refs = JSON.parse(body.toString('utf8')) as { type: string; id: string }[];
+      if (!Array.isArray(refs) || refs.some((r) => !r.type || !r.id))
+        return send(400, { statusCode: 400, message: 'expected an array of {type, id}' });
+      return send(200, {
+        saved_objects: refs.map((r) => {
+          const o = objects.get(`${r.type}:${r.id}`);
+          return (
+            o ?? { ...r, error: { statusCode: 404, error: 'Not Found', message: 'Saved object not found' } }
+          );
+        }),
+      });
+    }
+
+    if (req.method === 'POST' && url.pathname === '/api/saved_objects/_import') {
+      if (!String(req.headers['content-type']).startsWith('multipart/form-data'))
+        return send(415, { statusCode: 415, message: 'expected multipart/form-data' });
+      const form = await new Request('http://kibana/', {
+        method: 'POST',
+        headers: { 'content-type': String(req.headers['content-type']) },
+        body,
+      }).formData();
+      const file = form.get('file');
+      if (!(file instanceof Blob) || !(file as File).name?.endsWith('.ndjson'))
+        return send(400, { statusCode: 400, message: 'Invalid file extension .undefined' });
+      const lines = (await file.text()).split('\n').filter((l) => l.trim());
+      const incoming = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const errors: unknown[] = [];
+      const ids = new Set(incoming.map((o) => `${o.type}:${o.id}`));
+      for (const o of incoming) {
+        if (typeof o.type !== 'string' || typeof o.id !== 'string' || typeof o.attributes !== 'object') {
+          errors.push({
+            id: o.id,
+            type: o.type,
+            error: { type: 'unknown', message: 'type, id and attributes are required' },
+          });
+          continue;
+        }
+        for (const v of [o.coreMigrationVersion, o.typeMigrationVersion]) {
+          // 10.x are model versions (newer types); a core version above ours is from a newer Kibana
+          if (typeof v === 'string' && !v.startsWith('10.') && compareVersions(v, version) > 0)
+            errors.push({
+              id: o.id,
+              type: o.type,
+              error: { type: 'unknown', message: `belongs to a more recent version of Kibana [${v}]` },
+            });
+        }
+        for (const r of (o.references as { type: string; id: string }[] | undefined) ?? []) {
+          if (!ids.has(`${r.type}:${r.id}`) && !objects.has(`${r.type}:${r.id}`))
+            errors.push({ id: o.id, type: o.type, error: { type: 'missing_references', references: [r] } });
+        }
+        const exists = objects.has(`${o.type}:${o.id}`);
+        if (exists && url.searchParams.get('overwrite') !== 'true')
+          errors.push({ id: o.id, type: o.type, error: { type: 'conflict' } });
+      }
+      if (errors.length) return send(200, { success: false, successCount: 0, errors });
+      imports.push(incoming);
+      for (const o of incoming) objects.set(`${o.type}:${o.id}`, o);
+      return send(200, {
+        success: true,
+        successCount: incoming.length,
+        successResults: incoming.map((o) => ({ type: o.type, id: o.id })),
+      });
+    }
+
+    const del = /^\/api\/saved_objects\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'DELETE' && del) {
+      const key = `${del[1]}:${decodeURIComponent(del[2] as string)}`;
+      if (!objects.delete(key)) return send(404, { statusCode: 404, message: 'Saved object not found' });
+      return send(200, {});
+    }
+    return send(404, { statusCode: 404, message: `no route ${req.method} ${url.pathname}` });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    objects,
+    imports,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
