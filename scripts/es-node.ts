@@ -240,7 +240,8 @@ async function waitForPidFile(pidFile: string, timeoutMs: number): Promise<numbe
 function specs(only: string | undefined): EngineSpec[] {
   const versions = stackVersions();
   const all = [
-    elasticsearchSpec(versions.elasticsearch),
+    // MLMON_ES_VERSION: another Elasticsearch for one test (e.g. an unsupported one)
+    elasticsearchSpec(process.env.MLMON_ES_VERSION ?? versions.elasticsearch),
     opensearchIngestSpec(versions.ingestEngine.opensearch, join(repoRoot, 'scripts', 'ingest-engine')),
   ];
   return only ? all.filter((s) => s.key === only || s.product === only) : all;

@@ -16,6 +16,7 @@ export const stateFile = process.env.MLMON_STATE_FILE
 export interface StackVersions {
   elasticsearch: string;
   ingestEngine: { opensearch: string };
+  unsupportedElasticsearch: { version: string };
 }
 
 export function stackVersions(): StackVersions {

@@ -41,7 +41,17 @@ export function freePort(): Promise<number> {
 
 /** Runs scripts/es-node.ts for the nodes of `stateFile` (never ES_URL's cluster); returns its output. */
 export function esNode(stateFile: string, port: number | undefined, ...args: string[]): string {
-  const env: NodeJS.ProcessEnv = { ...process.env, MLMON_STATE_FILE: stateFile };
+  return esNodeWith({}, stateFile, port, ...args);
+}
+
+/** The same, with extra environment (e.g. MLMON_ES_VERSION for another Elasticsearch). */
+export function esNodeWith(
+  extraEnv: NodeJS.ProcessEnv,
+  stateFile: string,
+  port: number | undefined,
+  ...args: string[]
+): string {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, MLMON_STATE_FILE: stateFile };
   if (port !== undefined) env.MLMON_ES_PORT = String(port);
   delete env.ES_URL;
   const res = spawnSync(
@@ -57,12 +67,13 @@ export function esNode(stateFile: string, port: number | undefined, ...args: str
   return res.stdout;
 }
 
-export async function startOwnNode(opts: { security?: boolean } = {}): Promise<OwnNode> {
+/** `version`: another Elasticsearch than the pinned one (stack-versions.json). */
+export async function startOwnNode(opts: { security?: boolean; version?: string } = {}): Promise<OwnNode> {
   const dir = mkdtempSync(join(tmpdir(), 'mlmon-own-node-'));
   const stateFile = join(dir, 'node.json');
   const port = await freePort();
   const run = (...args: string[]) => {
-    esNode(stateFile, port, ...args);
+    esNodeWith(opts.version ? { MLMON_ES_VERSION: opts.version } : {}, stateFile, port, ...args);
   };
   run('start', '--only', 'elasticsearch', ...(opts.security ? ['--security'] : []));
   const s = JSON.parse(readFileSync(stateFile, 'utf8')).elasticsearch as Omit<

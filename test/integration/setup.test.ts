@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mlmon } from '../helpers/cli.js';
 import { testClient, uniqueNamespace } from '../helpers/cluster.js';
+import { startOwnNode } from '../helpers/own-node.js';
 
 const repoRoot = process.env.MLMON_REPO_ROOT ?? process.cwd();
 const client = testClient();
@@ -264,5 +265,26 @@ describe('mlmon setup', () => {
     assert.equal(res.code, 4);
     assert.match(res.stderr, /cannot reach http:\/\/127\.0\.0\.1:1/);
     assert.match(res.stderr, /fix: /);
+  });
+});
+
+describe('mlmon setup against an unsupported Elasticsearch', () => {
+  it('an 8.x node: one line naming the version floor, exit 3, nothing applied', async () => {
+    const versions = JSON.parse(readFileSync(join(repoRoot, 'stack-versions.json'), 'utf8')) as {
+      unsupportedElasticsearch: { version: string };
+    };
+    const old = await startOwnNode({ version: versions.unsupportedElasticsearch.version });
+    try {
+      const res = mlmon(['setup', '--node', old.url], { env: { ES_URL: '' } });
+      assert.equal(res.code, 3, res.stderr + res.stdout);
+      const v = versions.unsupportedElasticsearch.version.replaceAll('.', '\\.');
+      assert.match(res.stderr, new RegExp(`Elasticsearch ${v} is too old: mlmon needs 9\\.0 or newer`));
+      assert.match(res.stderr, /nothing was applied/);
+      assert.match(res.stderr, /fix: upgrade the cluster/);
+      // 8.19 still answers this client: nothing of ours is there
+      assert.equal(await old.admin.indices.existsIndexTemplate({ name: 'mlmon-predictions' }), false);
+    } finally {
+      await old.stop();
+    }
   });
 });

@@ -9,7 +9,10 @@ describe('comparing an asset with what the cluster returns', () => {
   it('accepts the cluster normalizing settings and filling in defaults', () => {
     const desired = {
       version: 3,
-      template: { settings: { 'index.mapping.total_fields.limit': 10000, number_of_shards: 1 }, mappings: { dynamic: false } },
+      template: {
+        settings: { 'index.mapping.total_fields.limit': 10000, number_of_shards: 1 },
+        mappings: { dynamic: false },
+      },
       data_stream: {},
     };
     const installed = {
@@ -59,7 +62,10 @@ describe('the asset catalog', () => {
     const predictions = assets.find((a) => a.name === 'mlmon-predictions-prod');
     assert.deepEqual(predictions?.body.index_patterns, ['logs-mlmon.predictions-prod']);
     assert.equal(predictions?.body.priority, 260);
-    assert.deepEqual(predictions?.body.composed_of, ['mlmon-predictions-prod@package', 'mlmon-predictions-prod@custom']);
+    assert.deepEqual(predictions?.body.composed_of, [
+      'mlmon-predictions-prod@package',
+      'mlmon-predictions-prod@custom',
+    ]);
     assert.ok(assets.some((a) => a.name === 'mlmon-baselines' && a.kind === 'index' && a.shared));
     // components come before the index templates that use them
     const order = assets.map((a) => a.kind);
@@ -72,7 +78,10 @@ describe('the asset catalog', () => {
     assert.equal((policy?.body.phases as { delete: { min_age: string } }).delete.min_age, '90d');
     const tpl = assets.find((a) => a.name === 'mlmon-metrics')?.body.template as Record<string, unknown>;
     assert.equal(tpl.lifecycle, undefined);
-    assert.deepEqual(tpl.settings, { 'index.lifecycle.name': 'mlmon-metrics-lifecycle', 'index.lifecycle.prefer_ilm': true });
+    assert.deepEqual(tpl.settings, {
+      'index.lifecycle.name': 'mlmon-metrics-lifecycle',
+      'index.lifecycle.prefer_ilm': true,
+    });
   });
 
   it('parses and checks retention', () => {
@@ -111,7 +120,10 @@ describe('supported clusters', () => {
     security: false,
   });
   it('refuses Elasticsearch older than 9.0 with the fix', () => {
-    assert.throws(() => checkSupported(caps('8.19.3')), /Elasticsearch 8\.19\.3 is too old: mlmon needs 9\.0/);
+    assert.throws(
+      () => checkSupported(caps('8.19.3')),
+      /Elasticsearch 8\.19\.3 is too old: mlmon needs 9\.0/,
+    );
     assert.doesNotThrow(() => checkSupported(caps('9.0.0')));
   });
 });
