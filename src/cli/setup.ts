@@ -120,7 +120,10 @@ export function registerSetup(program: Command): void {
           throw err;
         });
         const caps = plan.capabilities;
-        const header = `${caps.engine} ${caps.version} at ${where}, license ${caps.license ?? 'n/a'}`;
+        const header = [
+          `${caps.engine} ${caps.version} at ${where}, license ${caps.license ?? 'n/a'}`,
+          ...plan.notes.map((n) => `  ${n}`),
+        ].join('\n');
         const entries = plan.entries.map(publicEntry);
         if (flags.dryRun || flags.check) {
           const differing = drift(plan).map(publicEntry);

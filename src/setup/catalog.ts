@@ -51,6 +51,8 @@ export interface CatalogOptions {
   retention?: Partial<Record<StreamFamily, string>>;
   /** manage retention with this ILM policy instead of the data stream lifecycle */
   ilm?: boolean;
+  /** keep documents the cluster rejects in the prediction streams' failure store (8.19+ / 9.1+) */
+  failureStore?: boolean;
 }
 
 const NAMESPACE = /^[a-z0-9_.]{1,100}$/;
@@ -148,6 +150,8 @@ function templateAssets(family: Family, o: CatalogOptions): Asset[] {
       template.settings = { 'index.lifecycle.name': names.ilmPolicy, 'index.lifecycle.prefer_ilm': true };
       ilm.push(ilmPolicy(names.ilmPolicy, retention));
     } else template.lifecycle = { data_retention: retention };
+    if (o.failureStore && family === 'predictions')
+      template.data_stream_options = { failure_store: { enabled: true } };
   }
   const indexBody: Body = {
     ...index,

@@ -34,6 +34,27 @@ export interface SetupOptions extends CatalogOptions {
 export interface SetupPlan {
   capabilities: Capabilities;
   entries: Planned[];
+  /** what the capabilities decided, in words (what is used, what is skipped and why) */
+  notes: string[];
+}
+
+function capabilityNotes(caps: Capabilities, o: SetupOptions): string[] {
+  const notes: string[] = [];
+  notes.push(
+    caps.failureStore
+      ? 'failure store: on for new prediction streams (documents the cluster rejects are kept there)'
+      : 'failure store: not on this cluster; the transport keeps rejected documents in the dead-letter stream',
+  );
+  if (!caps.ilm) notes.push('ILM: not on this cluster; retention by the data stream lifecycle');
+  else if (!o.ilm) notes.push('ILM: available; retention by the data stream lifecycle (--ilm to use ILM)');
+  if (!caps.security) notes.push('security: off on this cluster; roles skipped');
+  notes.push(
+    caps.watcher
+      ? `Watcher: license ${caps.license} has it; watches installed`
+      : `Watcher: ${caps.license ? `license ${caps.license} has no Watcher` : 'not on this cluster'}; alerts come from \`mlmon run\` (the job)`,
+  );
+  if (!o.kibana) notes.push('Kibana: none given (--kibana or KIBANA_URL); data views and dashboards skipped');
+  return notes;
 }
 
 /** One line for a cluster that is too old or not what we support. */
@@ -180,11 +201,16 @@ export async function planSetup(
         'this cluster has no ILM: retention stays with the data stream lifecycle',
       ),
     );
-  entries.push(...(await planAssets(request, elasticsearchAssets({ ...o, ilm: useIlm }))));
+  entries.push(
+    ...(await planAssets(
+      request,
+      elasticsearchAssets({ ...o, ilm: useIlm, failureStore: capabilities.failureStore }),
+    )),
+  );
   entries.push(...(await roleEntries(capabilities, o, request)));
   entries.push(...apiKeyEntries(capabilities, o, request, keys));
   entries.push(...(await planKibana(o.kibana)));
-  return { capabilities, entries };
+  return { capabilities, entries, notes: capabilityNotes(capabilities, o) };
 }
 
 export async function applySetup(request: RawRequest, plan: SetupPlan): Promise<ApplyReport> {
