@@ -130,7 +130,12 @@ export function registerSetup(program: Command): void {
           if (flags.json)
             console.log(
               JSON.stringify(
-                { capabilities: caps, plan: entries, ...(flags.check ? { differing } : {}) },
+                {
+                  capabilities: caps,
+                  notes: plan.notes,
+                  plan: entries,
+                  ...(flags.check ? { differing } : {}),
+                },
                 null,
                 2,
               ),
@@ -153,6 +158,7 @@ export function registerSetup(program: Command): void {
             JSON.stringify(
               {
                 capabilities: caps,
+                notes: plan.notes,
                 applied: report.entries,
                 ...(keys.length ? { apiKeys: keys } : {}),
                 ...(report.error ? { error: report.error.message } : {}),
