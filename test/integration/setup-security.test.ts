@@ -4,10 +4,17 @@
  * roles for the file realm (`--roles-file`) and the node enforces them exactly as it would native ones.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@elastic/elasticsearch';
+import { profileFile } from '../../src/baseline/profiler.js';
+import { saveBaseline } from '../../src/baseline/store.js';
+import { defaultConfig, type MlmonConfig } from '../../src/cli/config.js';
+import { runOnce } from '../../src/job/runner.js';
+import { dataStreamName } from '../../src/transport/document.js';
+import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
 import { mlmon } from '../helpers/cli.js';
 import { uniqueNamespace } from '../helpers/cluster.js';
 import { FileRealm, type OwnNode, startOwnNode } from '../helpers/own-node.js';
@@ -105,6 +112,62 @@ describe('mlmon setup with security on', () => {
       );
     } finally {
       await Promise.all([shipper.close(), job.close(), reader.close()]);
+    }
+  });
+
+  it('the shipper role is enough for the transport, the job role for the job', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlmon-sec-'));
+    const lines = ['x,c'];
+    for (let i = 0; i < 600; i++) lines.push(`${(i % 50) / 10},${['a', 'b', 'c'][i % 3]}`);
+    writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
+    const model = `secm_${ns}`;
+    await saveBaseline(node.admin, await profileFile({ file: join(dir, 'train.csv'), model, version: '1' }));
+
+    const shipper = clientAs('shipper');
+    const job = clientAs('job');
+    try {
+      const transport = new MlInputTransport({
+        client: shipper,
+        namespace: ns,
+        model,
+        version: '1',
+        spillDir: false,
+      });
+      // the shipper reads the baseline for the derived fields
+      assert.equal(await transport.baselineReady(), `${model}@1`);
+      const T0 = Date.parse('2026-03-01T10:00:00Z');
+      for (let i = 0; i < 300; i++)
+        transport.logPrediction({
+          features: { x: (i % 50) / 10, c: i % 7 === 0 ? 'zzz' : 'a' },
+          timestamp: T0 + i * 100,
+        });
+      assert.equal(await transport.flush(60_000), true);
+      const report = await transport.shutdown();
+      assert.equal(report.indexed, 300, JSON.stringify(report));
+      assert.equal(report.deadLettered, 0);
+      assert.equal(report.failed, 0);
+      await node.admin.indices.refresh({ index: dataStreamName(ns) });
+
+      const config: MlmonConfig = {
+        ...structuredClone(defaultConfig),
+        index: dataStreamName(ns),
+        namespace: ns,
+        models: [{ name: model }],
+        window: { everyMs: 60_000, delayMs: 0, maxCatchUp: 10 },
+      };
+      const run = await runOnce(job, config, { now: T0 + 60_000 });
+      assert.equal(run.windows.length, 1);
+      await node.admin.indices.refresh({ index: `metrics-mlmon.window-${ns}` });
+      const metrics = await node.admin.search<{
+        mlmon: { feature: { name: string }; metric: { unseen_rate?: number } };
+      }>({
+        index: `metrics-mlmon.window-${ns}`,
+        query: { term: { 'mlmon.feature.name': 'c' } },
+      });
+      // 43 of 300 documents carry the unseen "zzz"
+      assert.equal(metrics.hits.hits[0]?._source?.mlmon.metric.unseen_rate, 43 / 300);
+    } finally {
+      await Promise.all([shipper.close(), job.close()]);
     }
   });
 
