@@ -15,7 +15,7 @@ import { readJsonAsset } from '../../src/setup/assets.js';
 import { type RenderedWatch, renderWatches, type WatchFamily } from '../../src/setup/watches.js';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
-import { cleanup, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';
+import { cleanup, ingestEngine, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';
 import { installPredictionTemplate } from '../helpers/templates.js';
 import { evaluateCondition } from '../helpers/watcher-condition.js';
 
@@ -233,6 +233,7 @@ async function verdicts(name: Scenario, rules: Rules, alerts: Alert[]) {
     watch: boolean;
     job: boolean;
     payload: estypes.SearchResponse;
+    rendered: RenderedWatch;
   }[] = [];
   for (const w of renderWatches({ namespace: scenarios[name].ns, rules, lookback: LOOKBACK })) {
     const payload = await searchInput(w);
@@ -240,7 +241,7 @@ async function verdicts(name: Scenario, rules: Rules, alerts: Alert[]) {
     const watch = evaluateCondition(w.body.condition, {
       ctx: { payload, metadata: w.body.metadata, watch_id: w.id },
     });
-    out.push({ id: w.id, family: w.family, watch, job: jobVerdict(w, alerts), payload });
+    out.push({ id: w.id, family: w.family, watch, job: jobVerdict(w, alerts), payload, rendered: w });
   }
   return out;
 }
@@ -339,4 +340,112 @@ test("per-feature rules from mlmon.yml: each feature's own watch agrees with the
       assert.equal(metricOf(na?.payload.hits.hits[0], 'na_rate_rise'), 10 / 160);
     }
   }
+});
+
+interface AlertDoc {
+  '@timestamp': string;
+  event: { kind: string; action: string; provider: string };
+  mlmon: { model: { name: string }; alert: Record<string, string> };
+}
+
+/**
+ * Runs the index action's Painless transform on a payload. The test node has no Painless, so it runs
+ * on the ingest engine (OpenSearch's Painless, a fork of Elasticsearch 7.10's), wrapped in a function
+ * that receives Watcher's `ctx` (payload, watch_id, execution_time) and the script's params.
+ */
+async function transformToAlertDocs(w: RenderedWatch, payload: estypes.SearchResponse): Promise<AlertDoc[]> {
+  const { request, url } = await ingestEngine();
+  const transform = w.body.actions.index_alerts?.transform as
+    | { script: { source: string; params: unknown } }
+    | undefined;
+  assert.ok(transform, `${w.id} has an index action with a transform`);
+  const script = transform.script;
+  const res = await request('POST', '/_ingest/pipeline/_simulate', {
+    pipeline: {
+      processors: [
+        {
+          script: {
+            lang: 'painless',
+            source: `def watchTransform(def ctx, def params) {\n${script.source}\n}\nctx.out = watchTransform(ctx.watch, params);`,
+            params: script.params,
+          },
+        },
+      ],
+    },
+    docs: [
+      {
+        _source: {
+          watch: {
+            payload,
+            watch_id: w.id,
+            execution_time: '2026-01-01T00:00:00.000Z',
+            metadata: w.body.metadata,
+          },
+        },
+      },
+    ],
+  });
+  assert.equal(res.status, 200, `simulate on ${url}: ${JSON.stringify(res.body).slice(0, 500)}`);
+  const doc = (res.body as { docs: { doc?: { _source: { out: { _doc: AlertDoc[] } } }; error?: unknown }[] })
+    .docs[0];
+  assert.ok(doc?.doc, `${w.id}: ${JSON.stringify(doc?.error)}`);
+  return doc.doc._source.out._doc;
+}
+
+test("the watches' alert documents (Painless transform) are the job's alerts, and the alerts data stream takes them", async () => {
+  const m = results.drifted.metrics as WindowMetrics;
+  const rs = await verdicts('drifted', rulesA, m.alerts);
+  const docs: AlertDoc[] = [];
+  for (const r of rs) docs.push(...(await transformToAlertDocs(r.rendered, r.payload)));
+  const key = (rule: string, feature: string, metric: string, severity: string, value: string) =>
+    [rule, feature, metric, severity, value].join(' ');
+  assert.deepEqual(
+    docs
+      .map((d) =>
+        key(
+          d.mlmon.alert.rule as string,
+          d.mlmon.alert.feature as string,
+          d.mlmon.alert.metric as string,
+          d.mlmon.alert.severity as string,
+          d.mlmon.alert.value as string,
+        ),
+      )
+      .sort(),
+    m.alerts.map((a) => key(a.rule, a.feature, a.metric, a.severity, String(a.value))).sort(),
+  );
+  // the thresholds the job reports (the version rule names the versions with a baseline instead)
+  for (const a of m.alerts.filter((x) => x.rule !== 'unexpected_version')) {
+    const d = docs.find((x) => x.mlmon.alert.rule === a.rule && x.mlmon.alert.feature === a.feature);
+    assert.equal(d?.mlmon.alert.threshold, String(a.threshold), `${a.rule} ${a.feature}`);
+  }
+  // the clean window gives none
+  const clean = await verdicts('clean', rulesA, []);
+  for (const r of clean) assert.deepEqual(await transformToAlertDocs(r.rendered, r.payload), [], r.id);
+
+  // the index action: op_type create into the alerts data stream, with the shipped mapping
+  const index = alertsStream(scenarios.drifted.ns);
+  const bulk = await client.bulk({
+    refresh: true,
+    operations: docs.flatMap((d) => [{ create: { _index: index } }, d]),
+  });
+  assert.equal(bulk.errors, false, JSON.stringify(bulk.items.find((i) => i.create?.error)));
+  const stored = await client.search({
+    index,
+    size: 0,
+    query: { term: { 'event.provider': 'watcher' } },
+    aggs: { rules: { terms: { field: 'mlmon.alert.rule', size: 20 } } },
+  });
+  const rulesAgg = stored.aggregations?.rules as
+    | { buckets: { key: string; doc_count: number }[] }
+    | undefined;
+  const buckets = rulesAgg?.buckets ?? [];
+  assert.deepEqual(
+    Object.fromEntries(buckets.map((b) => [b.key, b.doc_count])),
+    Object.fromEntries(
+      [...new Set(m.alerts.map((a) => a.rule))].map((rule) => [
+        rule,
+        m.alerts.filter((a) => a.rule === rule).length,
+      ]),
+    ),
+  );
 });
