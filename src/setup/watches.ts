@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { alertsStream, metricsStream } from '../job/writer.js';
 import { defaultRules, type Rules, rulesFor, type Thresholds } from '../metrics/rules.js';
 import { readJsonAsset } from './assets.js';
+import { fillPlaceholders } from './placeholders.js';
 
 /**
  * Watcher watches, one per rule family, rendered from the data files `kibana/watches/mlmon-<family>.json`
@@ -169,8 +170,6 @@ export const WATCH_FAMILIES: readonly FamilyDef[] = [
 
 const DEFAULTS = { interval: '5m', lookback: '15m', throttlePeriod: '30m' };
 const DURATION = /^\d+(ms|s|m|h|d|w)$/;
-const PLACEHOLDER = /\$\{([a-z_]+)\}/g;
-const WHOLE_PLACEHOLDER = /^\$\{([a-z_]+)\}$/;
 
 let alertDocsScript: string | undefined;
 function alertDocsSource(): string {
@@ -179,24 +178,6 @@ function alertDocsSource(): string {
     'utf8',
   );
   return alertDocsScript;
-}
-
-/** Replaces `${name}` placeholders: a whole-string placeholder takes the value's type (numbers stay numbers). */
-function fill(node: unknown, params: Record<string, unknown>): unknown {
-  if (typeof node === 'string') {
-    const whole = WHOLE_PLACEHOLDER.exec(node);
-    if (whole) return paramValue(whole[1] as string, params);
-    return node.replace(PLACEHOLDER, (_, name: string) => String(paramValue(name, params)));
-  }
-  if (Array.isArray(node)) return node.map((n) => fill(n, params));
-  if (node && typeof node === 'object')
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, fill(v, params)]));
-  return node;
-}
-
-function paramValue(name: string, params: Record<string, unknown>): unknown {
-  if (!(name in params)) throw new Error(`watch asset placeholder \${${name}} has no value`);
-  return params[name];
 }
 
 /** Features whose own rules change a key this family uses: they get a watch of their own. */
@@ -250,7 +231,10 @@ function renderOne(
       namespace: opts.namespace,
     },
   };
-  const body = fill(readJsonAsset(`kibana/watches/mlmon-${def.family}.json`), params) as WatchBody;
+  const body = fillPlaceholders(
+    readJsonAsset(`kibana/watches/mlmon-${def.family}.json`),
+    params,
+  ) as WatchBody;
   const bool = body.input.search.request.body.query.bool;
   if ('feature' in scope) {
     bool.filter.push({ term: { 'mlmon.feature.name': scope.feature } });

@@ -12,6 +12,7 @@ import { alertsStream, metricsStream } from '../../src/job/writer.js';
 import { defaultRules, type Rules } from '../../src/metrics/rules.js';
 import { type Alert, computeWindow, type WindowMetrics } from '../../src/metrics/window.js';
 import { readJsonAsset } from '../../src/setup/assets.js';
+import { type KibanaRuleBody, renderKibanaRules } from '../../src/setup/kibana-rules.js';
 import { type RenderedWatch, renderWatches, type WatchFamily } from '../../src/setup/watches.js';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
@@ -448,4 +449,45 @@ test("the watches' alert documents (Painless transform) are the job's alerts, an
       ]),
     ),
   );
+});
+
+/** One run of a Kibana Elasticsearch-query rule as the rule type does it: its query within the time window, counted. */
+async function esQueryRuleRun(rule: KibanaRuleBody): Promise<{ count: number; met: boolean }> {
+  const p = rule.params;
+  const parsed = JSON.parse(p.esQuery) as { query: estypes.QueryDslQueryContainer };
+  const res = await client.search({
+    index: p.index.join(','),
+    size: 0,
+    track_total_hits: true,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    query: {
+      bool: {
+        filter: [
+          parsed.query,
+          { range: { [p.timeField]: { gte: `now-${p.timeWindowSize}${p.timeWindowUnit}`, lte: 'now' } } },
+        ],
+      },
+    },
+  });
+  const count = typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? 0);
+  const [t = 0] = p.threshold;
+  const met = { '>': count > t, '>=': count >= t, '<': count < t, '<=': count <= t }[
+    p.thresholdComparator as '>' | '>=' | '<' | '<='
+  ];
+  return { count, met };
+}
+
+test("Basic license: the Kibana rules over the alerts data stream match when the job's alert events say so", async () => {
+  for (const name of ['drifted', 'clean'] as const) {
+    const alerts = (results[name].metrics as WindowMetrics).alerts;
+    await client.indices.refresh({ index: alertsStream(scenarios[name].ns) }, { ignore: [404] });
+    const [firing, critical] = renderKibanaRules({ namespace: scenarios[name].ns });
+    assert.ok(firing && critical);
+    // the job wrote one firing event per new alert of this window
+    assert.deepEqual(await esQueryRuleRun(firing.body), { count: alerts.length, met: alerts.length > 0 });
+    const criticals = alerts.filter((a) => a.severity === 'critical').length;
+    assert.deepEqual(await esQueryRuleRun(critical.body), { count: criticals, met: criticals > 0 });
+    if (name === 'drifted') assert.ok(criticals > 0 && criticals < alerts.length);
+  }
 });
