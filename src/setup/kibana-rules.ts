@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js';
 import { alertsStream } from '../job/writer.js';
 import { readJsonAsset } from './assets.js';
 import { fillPlaceholders } from './placeholders.js';
@@ -59,10 +60,15 @@ export function renderKibanaRules(opts: KibanaRuleOptions): { id: string; body: 
   const interval = opts.interval ?? '5m';
   const timeWindow = opts.timeWindow ?? '10m';
   if (!/^[a-z0-9_]+$/.test(opts.namespace))
-    throw new Error(`namespace "${opts.namespace}": lowercase letters, digits and _ only`);
-  if (!DURATION.test(interval)) throw new Error(`interval "${interval}" is not a duration (30s, 5m, 1h, 1d)`);
+    throw new ConfigError(
+      'namespace',
+      `"${opts.namespace}" is not a data stream namespace`,
+      'use a-z, 0-9 and _',
+    );
+  const fix = 'write it as 30s, 5m, 1h or 1d';
+  if (!DURATION.test(interval)) throw new ConfigError('interval', `"${interval}" is not a duration`, fix);
   const window = DURATION.exec(timeWindow);
-  if (!window) throw new Error(`timeWindow "${timeWindow}" is not a duration (30s, 5m, 1h, 1d)`);
+  if (!window) throw new ConfigError('timeWindow', `"${timeWindow}" is not a duration`, fix);
   const params = {
     namespace: opts.namespace,
     alerts_index: alertsStream(opts.namespace),

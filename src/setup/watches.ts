@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../errors.js';
 import { alertsStream, metricsStream } from '../job/writer.js';
 import { defaultRules, type Rules, rulesFor, type Thresholds } from '../metrics/rules.js';
 import { readJsonAsset } from './assets.js';
@@ -169,7 +170,8 @@ export const WATCH_FAMILIES: readonly FamilyDef[] = [
 ];
 
 const DEFAULTS = { interval: '5m', lookback: '15m', throttlePeriod: '30m' };
-const DURATION = /^\d+(ms|s|m|h|d|w)$/;
+// units both Watcher's durations and Elasticsearch's date math (the lookback) accept
+const DURATION = /^\d+(s|m|h|d|w)$/;
 
 let alertDocsScript: string | undefined;
 function alertDocsSource(): string {
@@ -261,15 +263,21 @@ export function renderWatches(opts: WatchOptions): RenderedWatch[] {
     ...(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {}),
   };
   if (!/^[a-z0-9_]+$/.test(o.namespace))
-    throw new Error(`namespace "${o.namespace}": lowercase letters, digits and _ only`);
+    throw new ConfigError(
+      'namespace',
+      `"${o.namespace}" is not a data stream namespace`,
+      'use a-z, 0-9 and _',
+    );
   for (const [k, v] of [
     ['interval', o.interval],
     ['lookback', o.lookback],
     ['throttlePeriod', o.throttlePeriod],
   ] as const)
-    if (!DURATION.test(v)) throw new Error(`${k} "${v}" is not a Watcher duration (30s, 5m, 1h, 1d)`);
-  if (o.webhookUrl && !/^https?:$/.test(new URL(o.webhookUrl).protocol))
-    throw new Error(`webhookUrl "${o.webhookUrl}": Watcher's webhook action takes http or https`);
+    if (!DURATION.test(v))
+      throw new ConfigError(k, `"${v}" is not a duration`, 'write it as 30s, 5m, 1h or 1d');
+  const webhook = o.webhookUrl;
+  if (webhook && !(URL.canParse(webhook) && /^https?:$/.test(new URL(webhook).protocol)))
+    throw new ConfigError('webhookUrl', `"${o.webhookUrl}" is not an http or https URL`);
   const rules = opts.rules ?? defaultRules;
   const out: RenderedWatch[] = [];
   for (const def of WATCH_FAMILIES) {

@@ -164,6 +164,9 @@ test('bad options are refused with the option named', () => {
   assert.throws(() => renderWatches({ namespace: 'p', interval: 'often' }), /interval/);
   assert.throws(() => renderWatches({ namespace: 'p', lookback: '5 minutes' }), /lookback/);
   assert.throws(() => renderWatches({ namespace: 'p', webhookUrl: 'ftp://x/y' }), /webhookUrl/);
+  assert.throws(() => renderWatches({ namespace: 'p', webhookUrl: 'not a url' }), /webhookUrl/);
+  // Elasticsearch date math has no milliseconds, and the lookback is date math
+  assert.throws(() => renderWatches({ namespace: 'p', lookback: '500ms' }), /lookback/);
 });
 
 test('the schema rejects what Watcher would: no trigger, two action types, an unknown operator, a bad duration', () => {
