@@ -163,7 +163,7 @@ export async function runOnce(
           ...(version ? { version } : {}),
         };
         const m = await computeWindow(client, spec, b, config.rules, known);
-        const written = await writeMetrics(client, m, config.namespace);
+        const written = await writeMetrics(client, m, config.namespace, known);
         await updateAlerts(client, state, m, config, report.notifications);
         report.metrics.push(m);
         report.windows.push({

@@ -16,12 +16,25 @@ function id(...parts: string[]): string {
   return createHash('sha1').update(parts.join('\u0000')).digest('hex');
 }
 
-function metricDoc(m: WindowMetrics, name: string, f: FeatureMetrics, ns: string, isPrediction: boolean) {
+function metricDoc(
+  m: WindowMetrics,
+  name: string,
+  f: FeatureMetrics,
+  ns: string,
+  isPrediction: boolean,
+  knownVersions: readonly string[] | undefined,
+) {
   const metric: Record<string, number> = {};
   for (const k of METRIC_FIELDS) {
     const v = f[k];
     if (typeof v === 'number' && Number.isFinite(v)) metric[k] = v;
   }
+  // the NA rule's quantity, as the rule computes it: a watch compares it without a script
+  const rise = f.na_rate - f.baseline_na_rate;
+  if (Number.isFinite(rise)) metric.na_rate_rise = rise;
+  const versions = m.versions.map((v) => v.version);
+  // versions without a baseline, for the model-version watch (absent when the caller knows none)
+  const unexpected = knownVersions ? versions.filter((v) => !knownVersions.includes(v)) : [];
   return {
     '@timestamp': m.window.from,
     event: { kind: 'metric', dataset: 'mlmon.window' },
@@ -29,7 +42,13 @@ function metricDoc(m: WindowMetrics, name: string, f: FeatureMetrics, ns: string
     mlmon: {
       model: { name: m.model, version: m.version ?? 'all' },
       baseline_id: m.baseline,
-      window: { from: m.window.from, to: m.window.to, docs: m.docs },
+      window: {
+        from: m.window.from,
+        to: m.window.to,
+        docs: m.docs,
+        ...(versions.length ? { versions } : {}),
+        ...(unexpected.length ? { unexpected_versions: unexpected } : {}),
+      },
       feature: { name, type: f.type, is_prediction: isPrediction },
       status: f.status,
       ...(f.reason ? { reason: f.reason } : {}),
@@ -43,11 +62,13 @@ function metricDoc(m: WindowMetrics, name: string, f: FeatureMetrics, ns: string
 /**
  * One document per model, version, window and feature. The id is derived from those, and writes
  * use `create`: computing a window again (a restart, a catch-up, a backfill) stores nothing twice.
+ * `knownVersions` (the model's versions with a baseline) marks the window's other versions.
  */
 export async function writeMetrics(
   client: Client,
   m: WindowMetrics,
   ns: string,
+  knownVersions?: readonly string[],
 ): Promise<{ created: number; existing: number }> {
   const entries: [string, FeatureMetrics, boolean][] = Object.entries(m.features).map(([n, f]) => [
     n,
@@ -57,7 +78,7 @@ export async function writeMetrics(
   if (m.prediction) entries.push(['(prediction)', m.prediction, true]);
   const operations = entries.flatMap(([name, f, isPrediction]) => [
     { create: { _index: metricsStream(ns), _id: id(m.model, m.version ?? 'all', m.window.from, name) } },
-    metricDoc(m, name, f, ns, isPrediction),
+    metricDoc(m, name, f, ns, isPrediction, knownVersions),
   ]);
   const res = await client.bulk({ operations });
   let created = 0;
