@@ -38,11 +38,13 @@ type Raw = Record<string, Json>;
 type Source = Record<string, unknown>;
 
 let request: RawRequest;
+let engineName: 'elasticsearch' | 'opensearch' = 'elasticsearch';
 let installed: PipelineAsset[] = [];
 
 before(async () => {
   const engine = await ingestEngine();
   request = engine.request;
+  engineName = engine.capabilities.engine;
   const opts = { prefix, engine: engine.capabilities.engine, fallbackDeadLetterIndex: fallbackDeadLetters };
   installed = [
     ...pipelineAssets(opts),
@@ -502,6 +504,59 @@ test('more than 1000 features: the first 1000 are kept and the rest counted, as 
   assert.equal(Object.keys(m.features.num).length, 1000);
   assert.deepEqual(m.flags, ['too_many_features:3']);
   assert.deepEqual(m.flags, expected.mlmon.flags);
+});
+
+test('a baseline with a 50,000-word vocabulary installs as one pipeline and derives the same counts', async (t) => {
+  const big = ingestTestBaseline('bigvocab', '1');
+  const vocabulary = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`w${i.toString(36)}`, 1]));
+  const comment = big.features.comment as NonNullable<(typeof big.features)[string]>;
+  big.features.comment = {
+    ...comment,
+    text: { ...(comment.text as NonNullable<typeof comment.text>), vocabulary },
+  };
+  const asset = vocabularyPipeline(big, { prefix, engine: engineName });
+  t.after(async () => {
+    await request('DELETE', `/_ingest/pipeline/${encodeURIComponent(asset.id)}`);
+  });
+  const started = performance.now();
+  const put = await request('PUT', `/_ingest/pipeline/${encodeURIComponent(asset.id)}`, asset.body);
+  const putMs = performance.now() - started;
+  assert.equal(put.status, 200, JSON.stringify(put.body).slice(0, 1000));
+
+  const bigContext = contextOf(big, sanitize);
+  const raws = Array.from({ length: 200 }, (_, d) => ({
+    model: 'bigvocab',
+    version: '1',
+    timestamp: T0,
+    // 100 tokens, about one in five outside the vocabulary
+    features: {
+      comment: Array.from(
+        { length: 100 },
+        (_, i) => `w${((d * 7919 + i * 104_729) % 62_500).toString(36)}`,
+      ).join(' '),
+    },
+  }));
+  const simulated = performance.now();
+  const out = await simulate(raws.map((raw, i) => ({ _index: target, _id: `big-${i}`, _source: raw })));
+  const simulateMs = performance.now() - simulated;
+  let oovTotal = 0;
+  out.forEach((got, i) => {
+    const expected = toDocument(raws[i] as PredictionLog, {
+      id: `big-${i}`,
+      namespace,
+      sanitize,
+      defaults: {},
+      baseline: () => bigContext,
+    });
+    assert.deepEqual((got._source.mlmon as Source).derived, expected.mlmon.derived, `document ${i}`);
+    oovTotal += expected.mlmon.derived?.oov?.comment ?? 0;
+  });
+  // the generated words do fall on both sides of the vocabulary
+  assert.ok(oovTotal > 2_000 && oovTotal < 18_000, `OOV tokens ${oovTotal}`);
+  t.diagnostic(
+    `pipeline body ${Buffer.byteLength(JSON.stringify(asset.body))} bytes, PUT ${putMs.toFixed(0)} ms; ` +
+      `simulate of 200 documents x 100 tokens ${simulateMs.toFixed(0)} ms`,
+  );
 });
 
 interface DeadLetter {
