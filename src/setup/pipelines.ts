@@ -232,3 +232,22 @@ export function newestBaselinePipeline(b: Baseline, opts: PipelineOptions = {}):
   );
   return { id: newestBaselinePipelineId(b.model, opts), body };
 }
+
+/**
+ * Every baseline's pipeline, then for each model the newest-baseline pipeline (the newest
+ * `created_at`, as the transport and `getBaseline` pick it), in installation order.
+ */
+export function baselinePipelines(
+  baselines: readonly Baseline[],
+  opts: PipelineOptions = {},
+): PipelineAsset[] {
+  const newest = new Map<string, Baseline>();
+  for (const b of baselines) {
+    const current = newest.get(b.model);
+    if (!current || b.created_at > current.created_at) newest.set(b.model, b);
+  }
+  return [
+    ...baselines.map((b) => vocabularyPipeline(b, opts)),
+    ...[...newest.values()].map((b) => newestBaselinePipeline(b, opts)),
+  ];
+}

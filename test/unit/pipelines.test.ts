@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TOKENIZER_VERSION } from '../../src/baseline/tokenizer.js';
 import {
+  baselinePipelines,
   INGEST_LIMITS,
   newestBaselinePipeline,
   type PipelineAsset,
@@ -107,5 +108,27 @@ test('a baseline profiled with another tokenizer version is refused', () => {
   assert.throws(
     () => vocabularyPipeline({ ...baseline, tokenizer: 'mlmon-word-v2' }),
     new RegExp(`mlmon-word-v2.*${TOKENIZER_VERSION}`),
+  );
+});
+
+test('baselinePipelines: one pipeline per baseline, and the newest per model by created_at', () => {
+  const older = { ...ingestTestBaseline('churn', '2'), created_at: '2026-01-01T00:00:00.000Z' };
+  const newer = { ...ingestTestBaseline('churn', '10'), created_at: '2026-06-01T00:00:00.000Z' };
+  const other = ingestTestBaseline('fraud', '1');
+  const assets = baselinePipelines([newer, older, other]);
+  assert.deepEqual(
+    assets.map((a) => a.id),
+    [
+      'mlmon-baseline-churn@10',
+      'mlmon-baseline-churn@2',
+      'mlmon-baseline-fraud@1',
+      'mlmon-baseline-churn',
+      'mlmon-baseline-fraud',
+    ],
+  );
+  const churnNewest = assets.find((a) => a.id === 'mlmon-baseline-churn');
+  assert.equal(
+    (churnNewest?.body.processors[0] as Processor | undefined)?.pipeline?.name,
+    'mlmon-baseline-churn@10',
   );
 });
