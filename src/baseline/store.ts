@@ -146,3 +146,13 @@ export function readLocalBaseline(path: string): Baseline {
     throw new MlmonError(`cannot read the baseline ${path}: ${(err as Error).message}`, { exit: 'badInput' });
   }
 }
+
+/** Every stored baseline, whole (setup builds one vocabulary pipeline from each). */
+export async function allBaselines(client: Client, index = DEFAULT_BASELINE_INDEX): Promise<Baseline[]> {
+  const out: Baseline[] = [];
+  for (const s of await listBaselines(client, undefined, index)) {
+    const b = await getBaseline(client, s.model, s.version, index);
+    if (b) out.push(b);
+  }
+  return out;
+}

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
-import { ExitCode, MlmonError } from '../errors.js';
+import { allBaselines } from '../baseline/store.js';
+import { ConfigError, ExitCode, MlmonError } from '../errors.js';
 import { requestViaClient } from '../es/raw-request.js';
-import { type CatalogOptions, parseRetention, validateCatalogOptions } from '../setup/catalog.js';
+import {
+  type AssetKind,
+  type CatalogOptions,
+  parseRetention,
+  validateCatalogOptions,
+} from '../setup/catalog.js';
 import type { AppliedEntry, PlanEntry, Planned, RemoveEntry } from '../setup/installer.js';
 import { kibanaFromEnv } from '../setup/kibana.js';
 import { type ApiKey, applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup.js';
@@ -18,9 +24,12 @@ interface SetupFlags {
   apiKeys?: boolean;
   kibana?: string;
   kibanaSpace?: string;
+  baselineIndex: string;
+  only?: string;
 }
 
 interface TeardownFlags {
+  baselineIndex: string;
   keepData?: boolean;
   namespace?: string;
   json?: boolean;
@@ -98,6 +107,12 @@ export function registerSetup(program: Command): void {
     .option('--api-keys', 'create API keys for the shipper and the job (printed once, never logged)')
     .option('--kibana <url>', 'Kibana for data views and dashboards (default: KIBANA_URL; none: skipped)')
     .option('--kibana-space <space>', 'a Kibana space other than the default')
+    .option(
+      '--baseline-index <name>',
+      'where the baselines are (one vocabulary pipeline each)',
+      'mlmon-baselines',
+    )
+    .option('--only <kinds>', `install only these kinds (comma-separated: ${ASSET_KINDS.join(', ')})`)
     .action(async (flags: SetupFlags, cmd: Command) => {
       if (flags.dryRun && flags.check)
         throw new MlmonError('choose one of --dry-run and --check', { exit: 'usage' });
@@ -108,8 +123,10 @@ export function registerSetup(program: Command): void {
       };
       const kibana = kibanaFromEnv(flags.kibana, process.env, flags.kibanaSpace);
       if (kibana) options.kibana = kibana;
+      if (flags.only) options.only = parseKinds(flags.only);
       await withClient(cmd, async (client, where) => {
         const request = requestViaClient(client);
+        options.baselines = await allBaselines(client, flags.baselineIndex);
         const keys: ApiKey[] = [];
         const plan = await planSetup(request, options, keys).catch((err: unknown) => {
           if (err instanceof MlmonError && !/nothing was applied/.test(`${err.message} ${err.fix}`))
@@ -215,6 +232,25 @@ export function registerSetup(program: Command): void {
         });
       },
     );
+}
+
+const ASSET_KINDS: AssetKind[] = [
+  'component_template',
+  'ilm_policy',
+  'ingest_pipeline',
+  'index_template',
+  'index',
+  'role',
+  'watch',
+  'kibana_objects',
+];
+
+function parseKinds(text: string): AssetKind[] {
+  const kinds = text.split(',').map((k) => k.trim()) as AssetKind[];
+  for (const k of kinds)
+    if (!ASSET_KINDS.includes(k))
+      throw new ConfigError('only', `unknown asset kind "${k}"`, `use ${ASSET_KINDS.join(', ')}`);
+  return kinds;
 }
 
 function removeTable(entries: RemoveEntry[]): string {

@@ -53,6 +53,8 @@ export interface CatalogOptions {
   ilm?: boolean;
   /** keep documents the cluster rejects in the prediction streams' failure store (8.19+ / 9.1+) */
   failureStore?: boolean;
+  /** the ingest pipeline prediction streams run by default (where the cluster has ingest) */
+  defaultPipeline?: string;
 }
 
 const NAMESPACE = /^[a-z0-9_.]{1,100}$/;
@@ -152,6 +154,11 @@ function templateAssets(family: Family, o: CatalogOptions): Asset[] {
     } else template.lifecycle = { data_retention: retention };
     if (o.failureStore && family === 'predictions')
       template.data_stream_options = { failure_store: { enabled: true } };
+    if (o.defaultPipeline && family === 'predictions')
+      template.settings = {
+        ...((template.settings as Body | undefined) ?? {}),
+        'index.default_pipeline': o.defaultPipeline,
+      };
   }
   const indexBody: Body = {
     ...index,
@@ -228,4 +235,21 @@ export function roleName(role: RoleName, namespace?: string): string {
 export function indexBody(family: (typeof INDEX_FAMILIES)[number]): Body {
   return readJsonAsset<Body>(`ingest-pipelines/component-templates/mlmon-${family}@package.json`)
     .template as Body;
+}
+
+/** The ingest pipelines (static ones, then one per baseline), stamped like the other assets. */
+export function pipelineAssetsFor(
+  pipelines: { id: string; body: { version: number; _meta?: Record<string, unknown> } }[],
+  engine: 'elasticsearch' | 'opensearch',
+): Asset[] {
+  return pipelines.map((p) => {
+    const { _meta, ...body } = p.body as Body & { version: number };
+    return {
+      kind: 'ingest_pipeline' as const,
+      name: p.id,
+      version: p.body.version,
+      // OpenSearch refuses a pipeline's _meta; `version` alone identifies ours there
+      body: engine === 'opensearch' ? body : stamp({ ...body, _meta: _meta ?? {} }, p.body.version),
+    };
+  });
 }

@@ -4,10 +4,19 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import type { Baseline } from '../baseline/types.js';
 import { MlmonError } from '../errors.js';
 import type { RawRequest } from '../es/raw-request.js';
 import { type Capabilities, detectCapabilities, versionAtLeast } from './capabilities.js';
-import { type Asset, type CatalogOptions, elasticsearchAssets, roleAssets, roleName } from './catalog.js';
+import {
+  type Asset,
+  type AssetKind,
+  type CatalogOptions,
+  elasticsearchAssets,
+  pipelineAssetsFor,
+  roleAssets,
+  roleName,
+} from './catalog.js';
 import {
   type ApplyReport,
   applyPlan,
@@ -18,6 +27,7 @@ import {
   skipped,
 } from './installer.js';
 import { type KibanaConnection, planKibana, removeKibana } from './kibana.js';
+import { baselinePipelines, pipelineAssets, predictionsPipelineId } from './pipelines.js';
 
 /** The oldest Elasticsearch this version supports (the 9.x client's compatibility headers need 9.0). */
 export const MIN_ELASTICSEARCH = [9, 0] as const;
@@ -29,6 +39,40 @@ export interface SetupOptions extends CatalogOptions {
   apiKeys?: boolean;
   /** Kibana to install data views and dashboards into; without it they are skipped */
   kibana?: KibanaConnection;
+  /** the stored baselines: each gets its vocabulary pipeline (where the cluster has ingest) */
+  baselines?: Baseline[];
+  /** install only these kinds (e.g. the pipelines alone on an ingest-only cluster) */
+  only?: AssetKind[];
+}
+
+/** Ingest pipelines need the script processor with Painless (the tokenizer and derived fields). */
+export function hasIngest(caps: Capabilities): boolean {
+  return caps.painless && ['script', 'pipeline', 'set'].every((p) => caps.ingestProcessors.includes(p));
+}
+
+function pipelinePrefix(o: CatalogOptions): string {
+  return o.namespace ? `mlmon-${o.namespace}` : 'mlmon';
+}
+
+function pipelineEntries(caps: Capabilities, o: SetupOptions): { assets: Asset[]; skipped: Planned[] } {
+  const opts = {
+    prefix: pipelinePrefix(o),
+    engine: caps.engine,
+    ...(o.namespace ? { fallbackDeadLetterIndex: `logs-mlmon.dead_letters-${o.namespace}` } : {}),
+  };
+  const all = [...pipelineAssets(opts), ...baselinePipelines(o.baselines ?? [], opts)];
+  if (hasIngest(caps)) return { assets: pipelineAssetsFor(all, caps.engine), skipped: [] };
+  return {
+    assets: [],
+    skipped: all.map((p) =>
+      skipped(
+        'ingest_pipeline',
+        p.id,
+        'no ingest script processor with Painless on this cluster: documents from other shippers are not derived (the transport derives its own)',
+        p.body.version,
+      ),
+    ),
+  };
 }
 
 export interface SetupPlan {
@@ -48,6 +92,11 @@ function capabilityNotes(caps: Capabilities, o: SetupOptions): string[] {
   if (!caps.ilm) notes.push('ILM: not on this cluster; retention by the data stream lifecycle');
   else if (!o.ilm) notes.push('ILM: available; retention by the data stream lifecycle (--ilm to use ILM)');
   if (!caps.security) notes.push('security: off on this cluster; roles skipped');
+  notes.push(
+    hasIngest(caps)
+      ? 'ingest: pipelines installed; prediction streams derive fields of documents from other shippers'
+      : 'ingest: no script processor with Painless here; pipelines skipped (the transport derives its own documents)',
+  );
   notes.push(
     caps.watcher
       ? `Watcher: license ${caps.license} has it; watches installed`
@@ -201,16 +250,30 @@ export async function planSetup(
         'this cluster has no ILM: retention stays with the data stream lifecycle',
       ),
     );
-  entries.push(
-    ...(await planAssets(
-      request,
-      elasticsearchAssets({ ...o, ilm: useIlm, failureStore: capabilities.failureStore }),
-    )),
-  );
+  const pipelines = pipelineEntries(capabilities, o);
+  entries.push(...pipelines.skipped);
+  const defaultPipeline = pipelines.assets.length
+    ? predictionsPipelineId({ prefix: pipelinePrefix(o) })
+    : undefined;
+  const esAssets = elasticsearchAssets({
+    ...o,
+    ilm: useIlm,
+    failureStore: capabilities.failureStore,
+    ...(defaultPipeline ? { defaultPipeline } : {}),
+  });
+  // pipelines before the index template that names one as its default
+  const firstTemplate = esAssets.findIndex((a) => a.kind === 'index_template');
+  esAssets.splice(firstTemplate, 0, ...pipelines.assets);
+  entries.push(...(await planAssets(request, esAssets)));
   entries.push(...(await roleEntries(capabilities, o, request)));
   entries.push(...apiKeyEntries(capabilities, o, request, keys));
   entries.push(...(await planKibana(o.kibana)));
-  return { capabilities, entries, notes: capabilityNotes(capabilities, o) };
+  const only = o.only;
+  return {
+    capabilities,
+    entries: only ? entries.filter((e) => only.includes(e.kind)) : entries,
+    notes: capabilityNotes(capabilities, o),
+  };
 }
 
 export async function applySetup(request: RawRequest, plan: SetupPlan): Promise<ApplyReport> {
@@ -226,13 +289,21 @@ export function drift(plan: SetupPlan): Planned[] {
 
 export async function teardown(
   request: RawRequest,
-  o: CatalogOptions & { keepData: boolean; kibana?: KibanaConnection },
+  o: CatalogOptions & { keepData: boolean; kibana?: KibanaConnection; baselines?: Baseline[] },
 ): Promise<{ entries: RemoveEntry[]; error?: MlmonError }> {
   const caps = await detect(request);
   const kibana = o.kibana ? await removeKibana(o.kibana) : [];
   // a namespace's teardown leaves what every namespace shares
   // policies go too when the cluster has ILM, whether or not this install used them
   const assets = elasticsearchAssets({ ...o, ilm: caps.ilm }).filter((a) => !(o.namespace && a.shared));
+  if (hasIngest(caps)) {
+    const p = pipelineEntries(caps, o);
+    assets.splice(
+      assets.findIndex((a) => a.kind === 'index_template'),
+      0,
+      ...p.assets,
+    );
+  }
   const roles = caps.security ? roleAssets(o) : [];
   const removed = await removeAssets(request, [...assets, ...roles], { keepData: o.keepData });
   return { ...removed, entries: [...kibana, ...removed.entries] };
