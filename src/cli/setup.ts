@@ -11,6 +11,7 @@ import {
 import type { AppliedEntry, PlanEntry, Planned, RemoveEntry } from '../setup/installer.js';
 import { kibanaFromEnv } from '../setup/kibana.js';
 import { type ApiKey, applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup.js';
+import { loadConfig, type MlmonConfig } from './config.js';
 import { table, withClient } from './context.js';
 
 interface SetupFlags {
@@ -24,12 +25,14 @@ interface SetupFlags {
   apiKeys?: boolean;
   kibana?: string;
   kibanaSpace?: string;
-  baselineIndex: string;
+  baselineIndex?: string;
   only?: string;
+  config?: string;
 }
 
 interface TeardownFlags {
-  baselineIndex: string;
+  config?: string;
+  baselineIndex?: string;
   keepData?: boolean;
   namespace?: string;
   json?: boolean;
@@ -124,9 +127,12 @@ export function registerSetup(program: Command): void {
       const kibana = kibanaFromEnv(flags.kibana, process.env, flags.kibanaSpace);
       if (kibana) options.kibana = kibana;
       if (flags.only) options.only = parseKinds(flags.only);
+      const config = loadConfig(flags.config);
+      options.watches = watchOptions(config);
+      const baselineIndex = flags.baselineIndex ?? config.baselineIndex;
       await withClient(cmd, async (client, where) => {
         const request = requestViaClient(client);
-        options.baselines = await allBaselines(client, flags.baselineIndex);
+        options.baselines = await allBaselines(client, baselineIndex);
         const keys: ApiKey[] = [];
         const plan = await planSetup(request, options, keys).catch((err: unknown) => {
           if (err instanceof MlmonError && !/nothing was applied/.test(`${err.message} ${err.fix}`))
@@ -232,6 +238,11 @@ export function registerSetup(program: Command): void {
         });
       },
     );
+}
+
+function watchOptions(config: MlmonConfig): NonNullable<SetupOptions['watches']> {
+  const webhookUrl = config.notify.webhook?.url;
+  return { rules: config.rules, namespace: config.namespace, ...(webhookUrl ? { webhookUrl } : {}) };
 }
 
 const ASSET_KINDS: AssetKind[] = [

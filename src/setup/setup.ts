@@ -7,12 +7,15 @@ import { stringify } from 'yaml';
 import type { Baseline } from '../baseline/types.js';
 import { MlmonError } from '../errors.js';
 import type { RawRequest } from '../es/raw-request.js';
+import type { Rules } from '../metrics/rules.js';
 import { type Capabilities, detectCapabilities, versionAtLeast } from './capabilities.js';
 import {
   type Asset,
   type AssetKind,
+  type Body,
   type CatalogOptions,
   elasticsearchAssets,
+  PACKAGE_VERSION,
   pipelineAssetsFor,
   roleAssets,
   roleName,
@@ -28,6 +31,7 @@ import {
 } from './installer.js';
 import { type KibanaConnection, planKibana, removeKibana } from './kibana.js';
 import { baselinePipelines, pipelineAssets, predictionsPipelineId } from './pipelines.js';
+import { renderWatches } from './watches.js';
 
 /** The oldest Elasticsearch this version supports (the 9.x client's compatibility headers need 9.0). */
 export const MIN_ELASTICSEARCH = [9, 0] as const;
@@ -43,6 +47,29 @@ export interface SetupOptions extends CatalogOptions {
   baselines?: Baseline[];
   /** install only these kinds (e.g. the pipelines alone on an ingest-only cluster) */
   only?: AssetKind[];
+  /** the job's rules, metrics namespace and webhook: the watches mirror them (mlmon.yml) */
+  watches?: { rules?: Rules; namespace: string; webhookUrl?: string; interval?: string };
+}
+
+/** One watch per rule family, from the job's own rules, as assets. */
+export function watchAssets(o: SetupOptions): Asset[] {
+  const w = o.watches ?? { namespace: o.namespace ?? 'default' };
+  return renderWatches({
+    namespace: o.namespace ?? w.namespace,
+    ...(w.rules ? { rules: w.rules } : {}),
+    ...(w.webhookUrl ? { webhookUrl: w.webhookUrl } : {}),
+    ...(w.interval ? { interval: w.interval } : {}),
+  }).map((r) => {
+    const body = r.body as unknown as Body;
+    const meta = (body.metadata as Body | undefined) ?? {};
+    const version = typeof meta.asset_version === 'number' ? meta.asset_version : 1;
+    return {
+      kind: 'watch' as const,
+      name: r.id,
+      version,
+      body: { ...body, metadata: { ...meta, package_version: PACKAGE_VERSION } },
+    };
+  });
 }
 
 /** Ingest pipelines need the script processor with Painless (the tokenizer and derived fields). */
@@ -267,6 +294,21 @@ export async function planSetup(
   entries.push(...(await planAssets(request, esAssets)));
   entries.push(...(await roleEntries(capabilities, o, request)));
   entries.push(...apiKeyEntries(capabilities, o, request, keys));
+  const watches = watchAssets(o);
+  if (capabilities.watcher) entries.push(...(await planAssets(request, watches)));
+  else
+    entries.push(
+      ...watches.map((w) =>
+        skipped(
+          'watch',
+          w.name,
+          capabilities.license
+            ? `license ${capabilities.license} has no Watcher: alerts come from \`mlmon run\``
+            : 'no Watcher on this cluster: alerts come from `mlmon run`',
+          w.version,
+        ),
+      ),
+    );
   entries.push(...(await planKibana(o.kibana)));
   const only = o.only;
   return {
@@ -289,7 +331,12 @@ export function drift(plan: SetupPlan): Planned[] {
 
 export async function teardown(
   request: RawRequest,
-  o: CatalogOptions & { keepData: boolean; kibana?: KibanaConnection; baselines?: Baseline[] },
+  o: CatalogOptions & {
+    keepData: boolean;
+    kibana?: KibanaConnection;
+    baselines?: Baseline[];
+    watches?: SetupOptions['watches'];
+  },
 ): Promise<{ entries: RemoveEntry[]; error?: MlmonError }> {
   const caps = await detect(request);
   const kibana = o.kibana ? await removeKibana(o.kibana) : [];
@@ -305,6 +352,7 @@ export async function teardown(
     );
   }
   const roles = caps.security ? roleAssets(o) : [];
+  if (caps.watcher) roles.push(...watchAssets(o));
   const removed = await removeAssets(request, [...assets, ...roles], { keepData: o.keepData });
   return { ...removed, entries: [...kibana, ...removed.entries] };
 }
