@@ -259,3 +259,75 @@ export async function removeKibana(k: KibanaConnection, file = SAVED_OBJECTS_FIL
   }
   return out;
 }
+
+/** The fields of a rule we send, from what Kibana returns (it adds ids, owners, execution status). */
+function sentFields(
+  desired: Record<string, unknown>,
+  installed: Record<string, unknown>,
+): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(desired).map((k) => [k, installed[k]]));
+}
+
+/**
+ * Elasticsearch-query rules over the alerts stream, for clusters without Watcher (Kibana alerting
+ * works on Basic): `GET` / `POST` / `PUT /api/alerting/rule/<id>`. An update may not carry
+ * `rule_type_id`, `consumer` or `enabled` (the documented update body has none of them).
+ */
+export async function planKibanaRules(
+  k: KibanaConnection,
+  rules: { id: string; body: Record<string, unknown> }[],
+): Promise<Planned[]> {
+  const { differences } = await import('./compare.js');
+  const out: Planned[] = [];
+  for (const rule of rules) {
+    const path = `/api/alerting/rule/${encodeURIComponent(rule.id)}`;
+    const res = await kibanaRequest(k, 'GET', path);
+    if (res.status !== 200 && res.status !== 404)
+      throw new MlmonError(`Kibana GET ${path} answered HTTP ${res.status}`, { exit: 'partial' });
+    const installed = res.status === 200 ? (res.body as Record<string, unknown>) : undefined;
+    const diffs = installed ? differences(rule.body, sentFields(rule.body, installed)) : [];
+    const action = !installed ? 'create' : diffs.length ? 'update' : 'unchanged';
+    out.push({
+      kind: 'kibana_objects',
+      name: `alerting rule ${rule.id}`,
+      action,
+      reason: 'Elasticsearch-query rule (no Watcher on this cluster)',
+      ...(diffs.length ? { differences: diffs } : {}),
+      apply: async () => {
+        const { rule_type_id: _t, consumer: _c, enabled: _e, ...update } = rule.body;
+        const put = action === 'update';
+        const r = await kibanaRequest(
+          k,
+          put ? 'PUT' : 'POST',
+          path,
+          JSON.stringify(put ? update : rule.body),
+          'application/json',
+        );
+        if (r.status !== 200)
+          throw new MlmonError(
+            `Kibana refused rule ${rule.id} (HTTP ${r.status}): ${JSON.stringify(r.body).slice(0, 300)}`,
+            {
+              exit: 'partial',
+              fix: 'Kibana alerting needs xpack.encryptedSavedObjects.encryptionKey set in kibana.yml',
+            },
+          );
+        return put ? 'updated' : 'created';
+      },
+    });
+  }
+  return out;
+}
+
+export async function removeKibanaRules(k: KibanaConnection, ids: string[]): Promise<RemoveEntry[]> {
+  const out: RemoveEntry[] = [];
+  for (const id of ids) {
+    const res = await kibanaRequest(k, 'DELETE', `/api/alerting/rule/${encodeURIComponent(id)}`);
+    out.push({
+      kind: 'kibana_objects',
+      name: `alerting rule ${id}`,
+      outcome:
+        res.status === 204 || res.status === 200 ? 'removed' : res.status === 404 ? 'absent' : 'failed',
+    });
+  }
+  return out;
+}

@@ -29,7 +29,14 @@ import {
   removeAssets,
   skipped,
 } from './installer.js';
-import { type KibanaConnection, planKibana, removeKibana } from './kibana.js';
+import {
+  type KibanaConnection,
+  planKibana,
+  planKibanaRules,
+  removeKibana,
+  removeKibanaRules,
+} from './kibana.js';
+import { renderKibanaRules } from './kibana-rules.js';
 import { baselinePipelines, pipelineAssets, predictionsPipelineId } from './pipelines.js';
 import { renderWatches } from './watches.js';
 
@@ -310,6 +317,17 @@ export async function planSetup(
       ),
     );
   entries.push(...(await planKibana(o.kibana)));
+  // without Watcher, Kibana's own alerting (Basic) can still notify on the job's alert events
+  if (o.kibana && !capabilities.watcher)
+    entries.push(
+      ...(await planKibanaRules(
+        o.kibana,
+        renderKibanaRules({ namespace: o.namespace ?? o.watches?.namespace ?? 'default' }) as unknown as {
+          id: string;
+          body: Body;
+        }[],
+      )),
+    );
   const only = o.only;
   return {
     capabilities,
@@ -339,7 +357,12 @@ export async function teardown(
   },
 ): Promise<{ entries: RemoveEntry[]; error?: MlmonError }> {
   const caps = await detect(request);
-  const kibana = o.kibana ? await removeKibana(o.kibana) : [];
+  const ruleIds = renderKibanaRules({ namespace: o.namespace ?? o.watches?.namespace ?? 'default' }).map(
+    (r) => r.id,
+  );
+  const kibana = o.kibana
+    ? [...(await removeKibanaRules(o.kibana, ruleIds)), ...(await removeKibana(o.kibana))]
+    : [];
   // a namespace's teardown leaves what every namespace shares
   // policies go too when the cluster has ILM, whether or not this install used them
   const assets = elasticsearchAssets({ ...o, ilm: caps.ilm }).filter((a) => !(o.namespace && a.shared));

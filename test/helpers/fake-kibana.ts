@@ -19,6 +19,8 @@ export interface FakeKibana {
   /** stored objects by `type:id` */
   objects: Map<string, Record<string, unknown>>;
   imports: Record<string, unknown>[][];
+  /** alerting rules by id */
+  rules: Map<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startFakeKibana(
   const requests: KibanaRequest[] = [];
   const objects = new Map<string, Record<string, unknown>>();
   const imports: Record<string, unknown>[][] = [];
+  const rules = new Map<string, Record<string, unknown>>();
 
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -124,6 +127,45 @@ export async function startFakeKibana(
       });
     }
 
+    // alerting rules: create with the rule type, update without it (the documented bodies)
+    const rule = /^\/api\/alerting\/rule\/([^/]+)$/.exec(url.pathname);
+    if (rule) {
+      const id = decodeURIComponent(rule[1] as string);
+      const stored = rules.get(id);
+      if (req.method === 'GET')
+        return stored
+          ? send(200, { id, ...stored, execution_status: { status: 'ok' } })
+          : send(404, { statusCode: 404, message: `Saved object [alert/${id}] not found` });
+      if (req.method === 'DELETE')
+        return rules.delete(id) ? (res.writeHead(204), res.end()) : send(404, { statusCode: 404 });
+      const sent = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+      const required =
+        req.method === 'POST'
+          ? ['name', 'rule_type_id', 'consumer', 'schedule', 'params']
+          : ['name', 'schedule', 'params'];
+      const missing = required.filter((k) => sent[k] === undefined);
+      if (missing.length)
+        return send(400, { statusCode: 400, message: `[request body.${missing[0]}]: expected value` });
+      if (req.method === 'PUT') {
+        for (const k of ['rule_type_id', 'consumer', 'enabled'])
+          if (k in sent)
+            return send(400, {
+              statusCode: 400,
+              message: `[request body.${k}]: definition for this key is missing`,
+            });
+        if (!stored) return send(404, { statusCode: 404 });
+        rules.set(id, { ...stored, ...sent });
+        return send(200, { id, ...rules.get(id) });
+      }
+      if (req.method === 'POST') {
+        if (stored) return send(409, { statusCode: 409, message: `Saved object [alert/${id}] conflict` });
+        if (sent.rule_type_id !== '.es-query')
+          return send(400, { statusCode: 400, message: 'unknown rule type' });
+        rules.set(id, sent);
+        return send(200, { id, ...sent });
+      }
+    }
+
     const del = /^\/api\/saved_objects\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'DELETE' && del) {
       const key = `${del[1]}:${decodeURIComponent(del[2] as string)}`;
@@ -139,6 +181,7 @@ export async function startFakeKibana(
     requests,
     objects,
     imports,
+    rules,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
