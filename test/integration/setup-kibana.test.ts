@@ -1,0 +1,118 @@
+/**
+ * Setup's Kibana part: the Elasticsearch side on the real node, Kibana's side by the contract
+ * checking server (test/helpers/fake-kibana.ts; no Kibana runs on these machines).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { readSavedObjects } from '../../src/setup/kibana.js';
+import { mlmon } from '../helpers/cli.js';
+import { testClient, uniqueNamespace } from '../helpers/cluster.js';
+import { type FakeKibana, startFakeKibana } from '../helpers/fake-kibana.js';
+
+const client = testClient();
+const nodeArgs = process.env.ES_URL
+  ? []
+  : ['--node', client.connectionPool.connections[0]?.url.origin as string];
+const ns = uniqueNamespace('kbn');
+let kibana: FakeKibana;
+
+interface Entry {
+  kind: string;
+  name: string;
+  action: string;
+  outcome?: string;
+  reason?: string;
+}
+const run = (...args: string[]) => mlmon(['setup', '--namespace', ns, ...args, ...nodeArgs]);
+const kibanaEntries = (stdout: string, key: 'plan' | 'applied' | 'differing') =>
+  ((JSON.parse(stdout) as Record<string, Entry[]>)[key] ?? []).filter((e) => e.kind === 'kibana_objects');
+
+before(async () => {
+  kibana = await startFakeKibana({ version: '8.19.0' });
+});
+after(async () => {
+  await kibana.close();
+  mlmon(['teardown', '--namespace', ns, ...nodeArgs]);
+});
+
+describe('mlmon setup --kibana', () => {
+  const { objects } = readSavedObjects();
+
+  it('imports every saved object in one request, then finds them unchanged', () => {
+    const first = run('--kibana', kibana.url, '--json');
+    assert.equal(first.code, 0, first.stderr);
+    const entries = kibanaEntries(first.stdout, 'applied');
+    const saved = entries.filter((e) => !e.name.startsWith('alerting rule'));
+    assert.equal(saved.length, objects.length);
+    assert.ok(saved.every((e) => e.action === 'create' && e.outcome === 'applied'));
+    assert.equal(kibana.imports.length, 1, 'one import request');
+    // every object of the file, plus the version marker
+    assert.equal(kibana.imports[0]?.length, objects.length + 1);
+    const imp = kibana.requests.find((r) => r.path.startsWith('/api/saved_objects/_import'));
+    assert.equal(imp?.path, '/api/saved_objects/_import?overwrite=true');
+    assert.equal(imp?.headers['kbn-xsrf'], 'true');
+    // the test node has no Watcher: Kibana's own rules notify on the job's alerts instead
+    assert.deepEqual([...kibana.rules.keys()].sort(), [
+      `mlmon-alerts-critical-${ns}`,
+      `mlmon-alerts-firing-${ns}`,
+    ]);
+
+    const second = run('--kibana', kibana.url, '--json');
+    assert.equal(second.code, 0, second.stderr);
+    assert.ok(kibanaEntries(second.stdout, 'applied').every((e) => e.outcome === 'unchanged'));
+    assert.equal(kibana.imports.length, 1, 'nothing imported again');
+  });
+
+  it('--check names a saved object deleted in Kibana; setup puts it back', () => {
+    const victim = objects.find((o) => o.type === 'dashboard') ?? objects[0];
+    assert.ok(victim);
+    kibana.objects.delete(`${victim.type}:${victim.id}`);
+    const check = run('--kibana', kibana.url, '--check', '--json');
+    assert.equal(check.code, 1);
+    assert.deepEqual(
+      kibanaEntries(check.stdout, 'differing').map((e) => e.name),
+      [`${victim.type} ${victim.id}`],
+    );
+    assert.equal(run('--kibana', kibana.url).code, 0);
+    assert.ok(kibana.objects.has(`${victim.type}:${victim.id}`));
+  });
+
+  it('a rule changed in Kibana is updated with the documented update body', () => {
+    const id = `mlmon-alerts-firing-${ns}`;
+    const rule = kibana.rules.get(id) as { schedule: { interval: string } };
+    rule.schedule = { interval: '1h' };
+    const res = run('--kibana', kibana.url, '--json');
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    assert.equal((kibana.rules.get(id) as { schedule: { interval: string } }).schedule.interval, '5m');
+    assert.ok(kibana.requests.some((r) => r.method === 'PUT' && r.path === `/api/alerting/rule/${id}`));
+  });
+
+  it('Kibana unreachable (exit 4), refusing the credentials (exit 5), too old (skipped with the reason)', async () => {
+    const down = run('--kibana', 'http://127.0.0.1:1');
+    assert.equal(down.code, 4);
+    assert.match(down.stderr, /cannot reach Kibana at http:\/\/127\.0\.0\.1:1.*nothing was applied/);
+    const locked = await startFakeKibana({ authorization: 'Basic c29tZW9uZTplbHNl' });
+    const old = await startFakeKibana({ version: '8.7.1' });
+    try {
+      const denied = run('--kibana', locked.url);
+      assert.equal(denied.code, 5);
+      assert.match(denied.stderr, /Kibana at .* refused the credentials \(401\)/);
+      const res = run('--kibana', old.url, '--dry-run', '--json');
+      assert.equal(res.code, 0, res.stderr);
+      const saved = kibanaEntries(res.stdout, 'plan').filter((e) => !e.name.startsWith('alerting rule'));
+      assert.ok(
+        saved.every((e) => e.action === 'skip' && /Kibana 8\.7\.1 is older than 8\.8/.test(e.reason ?? '')),
+      );
+      assert.equal(old.imports.length, 0);
+    } finally {
+      await Promise.all([locked.close(), old.close()]);
+    }
+  });
+
+  it('teardown --kibana deletes the objects and the rules', () => {
+    const res = mlmon(['teardown', '--namespace', ns, '--kibana', kibana.url, '--json', ...nodeArgs]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(kibana.objects.size, 0);
+    assert.equal(kibana.rules.size, 0);
+  });
+});
