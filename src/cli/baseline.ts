@@ -14,6 +14,8 @@ import {
 } from '../baseline/store.js';
 import type { Baseline, FeatureProfile } from '../baseline/types.js';
 import { MlmonError } from '../errors.js';
+import { requestViaClient } from '../es/raw-request.js';
+import { installBaselinePipelines } from '../setup/baseline-pipelines.js';
 import { fmt, table, withClient } from './context.js';
 
 function positiveInt(value: string): number {
@@ -164,7 +166,13 @@ export function registerBaseline(program: Command): void {
       const out = flags.out ?? localBaselinePath(flags.dir, b.model, b.version);
       writeLocalBaseline(out, b);
       let stored: { id: string; replaced: boolean } | undefined;
-      if (flags.store) stored = await withClient(cmd, (client) => saveBaseline(client, b, flags.index));
+      let pipelines: Awaited<ReturnType<typeof installBaselinePipelines>> | undefined;
+      if (flags.store)
+        stored = await withClient(cmd, async (client) => {
+          const saved = await saveBaseline(client, b, flags.index);
+          pipelines = await installBaselinePipelines(requestViaClient(client), b);
+          return saved;
+        });
       if (flags.json) {
         console.log(JSON.stringify(b, null, 2));
         return;
@@ -176,6 +184,12 @@ export function registerBaseline(program: Command): void {
       if (stored)
         console.log(
           `stored in ${flags.index} as ${stored.id}${stored.replaced ? ' (replaced the previous one)' : ''}`,
+        );
+      if (pipelines)
+        console.log(
+          'installed' in pipelines
+            ? `ingest pipelines for other shippers: ${pipelines.installed.join(', ')}`
+            : `ingest pipelines not installed: ${pipelines.skipped}`,
         );
       const sketched = Object.entries(b.features).filter(([, p]) => p.numeric?.quantile_method === 'sketch');
       if (sketched.length) {

@@ -6,9 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { requestViaClient } from '../../src/es/raw-request.js';
+import { installBaselinePipelines } from '../../src/setup/baseline-pipelines.js';
 import { elasticsearchAssets } from '../../src/setup/catalog.js';
 import { applySetup, hasIngest, planSetup, teardown } from '../../src/setup/setup.js';
-import { ingestEngine, uniqueNamespace } from '../helpers/cluster.js';
+import { ingestEngine, testClient, uniqueNamespace } from '../helpers/cluster.js';
 import { ingestTestBaseline } from '../helpers/ingest-baseline.js';
 
 const ns = uniqueNamespace('pipe');
@@ -85,6 +87,19 @@ describe('setup on an ingest engine', () => {
     // one OOV word ("sofa") among six tokens
     assert.match(text, /"sofa"/);
     assert.match(text, /"event":\{[^}]*"ingested"/);
+  });
+
+  it('a stored baseline gets its vocabulary pipelines at once, where the cluster has ingest', async () => {
+    const { request } = await ingestEngine();
+    const other = ingestTestBaseline(`${model}_b`, '2');
+    const res = await installBaselinePipelines(request, other);
+    assert.deepEqual(res, { installed: [`mlmon-baseline-${model}_b@2`, `mlmon-baseline-${model}_b`] });
+    const got = await request('GET', `/_ingest/pipeline/mlmon-baseline-${model}_b@2`);
+    assert.equal(got.status, 200);
+    await request('DELETE', `/_ingest/pipeline/mlmon-baseline-${model}_b*`);
+    // the Elasticsearch test node has no ingest: nothing installed, and the reason
+    const es = await installBaselinePipelines(requestViaClient(testClient()), other);
+    assert.deepEqual(es, { skipped: 'no ingest script processor with Painless on this cluster' });
   });
 
   it('teardown removes the pipelines', async () => {

@@ -1,0 +1,25 @@
+/**
+ * A new baseline's vocabulary pipelines, installed as soon as it is stored (where the cluster has
+ * ingest), so documents from other shippers are derived against it without re-running setup.
+ */
+import type { Baseline } from '../baseline/types.js';
+import type { RawRequest } from '../es/raw-request.js';
+import { detectCapabilities } from './capabilities.js';
+import { pipelineAssetsFor } from './catalog.js';
+import { applyPlan, planAssets } from './installer.js';
+import { baselinePipelines } from './pipelines.js';
+import { hasIngest } from './setup.js';
+
+/** Installs or updates `mlmon-baseline-<model>@<version>` and `mlmon-baseline-<model>`; returns their ids, or why not. */
+export async function installBaselinePipelines(
+  request: RawRequest,
+  baseline: Baseline,
+): Promise<{ installed: string[] } | { skipped: string }> {
+  const caps = await detectCapabilities(request);
+  if (!hasIngest(caps)) return { skipped: 'no ingest script processor with Painless on this cluster' };
+  // the baseline just stored is the model's newest (created now)
+  const assets = pipelineAssetsFor(baselinePipelines([baseline], { engine: caps.engine }), caps.engine);
+  const report = await applyPlan(request, await planAssets(request, assets));
+  if (report.error) throw report.error;
+  return { installed: assets.map((a) => a.name) };
+}
