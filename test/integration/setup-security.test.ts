@@ -195,7 +195,7 @@ describe('mlmon setup with security on', () => {
 
   it('roles through the API where the cluster cannot store them: a clear reason, templates still applied', () => {
     const other = uniqueNamespace('api');
-    const res = mlmon(['setup', '--node', node.url, '--namespace', other, '--json'], {
+    const res = mlmon(['setup', '--node', node.url, '--namespace', other, '--api-keys', '--json'], {
       env: as(node.username as string, node.password as string),
     });
     assert.equal(res.code, 7, res.stderr);
@@ -212,11 +212,18 @@ describe('mlmon setup with security on', () => {
       res.stdout,
     );
     const roles = applied.filter((e) => e.kind === 'role');
+    // three roles, then the shipper's and the job's API keys: the node stores neither
     assert.deepEqual(
       roles.map((r) => r.outcome),
-      ['failed', 'failed', 'failed'],
+      ['failed', 'failed', 'failed', 'failed', 'failed'],
       res.stdout,
     );
+    assert.deepEqual(
+      roles.slice(3).map((r) => r.name),
+      [`mlmon-shipper-${other} API key`, `mlmon-job-${other} API key`],
+    );
+    assert.match(roles[3]?.error ?? '', /API key for mlmon-shipper-.*HTTP 400/);
+    assert.doesNotMatch(res.stdout, /"encoded"/);
     assert.match(res.stderr, /--roles-file/);
   });
 });
