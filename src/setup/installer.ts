@@ -152,9 +152,24 @@ export async function applyPlan(request: RawRequest, plan: Planned[]): Promise<A
         entry.rolledOver = rolled;
         if (entry.outcome === 'unchanged') entry.outcome = 'applied';
       }
+      // a stream's lifecycle is its own (taken from the template when it was created): update it too
+      const retention = (t.asset?.body.template as { lifecycle?: { data_retention?: string } } | undefined)
+        ?.lifecycle?.data_retention;
+      if (retention && rolled.length) entry.note = await updateRetention(request, rolled, retention);
     }
   }
   return { entries, ...(error ? { error } : {}) };
+}
+
+async function updateRetention(request: RawRequest, streams: string[], retention: string): Promise<string> {
+  const res = await request('PUT', `/_data_stream/${streams.map(encodeURIComponent).join(',')}/_lifecycle`, {
+    data_retention: retention,
+  });
+  if (res.status === 200) return `retention ${retention} on ${streams.join(', ')}`;
+  const text = JSON.stringify(res.body);
+  return /no handler found/.test(text)
+    ? `existing streams keep their retention: this cluster has no data stream API`
+    : `existing streams keep their retention: HTTP ${res.status} ${text.slice(0, 200)}`;
 }
 
 export function toMlmonError(err: unknown, what: string): MlmonError {

@@ -118,6 +118,11 @@ describe('mlmon setup', () => {
     const bad = setup('--namespace', ns, '--retention', 'predictions=soon');
     assert.equal(bad.code, 3);
     assert.match(bad.stderr, /retention\.predictions.*"soon" is not a retention/);
+    // ILM asked for where there is none: said, and retention stays with the data stream lifecycle
+    const ilm = json(setup('--dry-run', '--json', '--namespace', ns, '--ilm'));
+    const skip = ilm.plan?.find((e) => e.kind === 'ilm_policy');
+    assert.equal(skip?.action, 'skip');
+    assert.match(skip?.reason ?? '', /no ILM: retention stays with the data stream lifecycle/);
     const unknown = setup('--namespace', ns, '--retention', 'inputs=7d');
     assert.equal(unknown.code, 3);
     assert.match(unknown.stderr, /unknown data stream "inputs"/);
@@ -213,6 +218,11 @@ describe('mlmon setup', () => {
     assert.equal(res.code, 0, res.stderr);
     const applied = json(res).applied?.find((e) => e.name === `mlmon-predictions-${ns}`);
     assert.deepEqual(applied?.rolledOver, [stream]);
+    // the stream's own lifecycle would be updated too; this node has no data stream API to do it
+    assert.equal(
+      (applied as { note?: string } | undefined)?.note,
+      'existing streams keep their retention: this cluster has no data stream API',
+    );
     const afterResolve = await client.indices.resolveIndex({ name: stream });
     const backing = afterResolve.data_streams[0]?.backing_indices ?? [];
     assert.equal(backing.length, 2);
