@@ -138,7 +138,13 @@ export async function createDashboardData(client: Client, t0: number): Promise<D
       },
     },
   });
-  const bad = new MlInputTransport({ client, namespace: deadLetterNs, model, spillDir: false, checkTemplate: false });
+  const bad = new MlInputTransport({
+    client,
+    namespace: deadLetterNs,
+    model,
+    spillDir: false,
+    checkTemplate: false,
+  });
   const deadLetters = 3;
   for (let i = 0; i < deadLetters; i++) bad.logPrediction({ features: { code: `X-${i}` } });
   bad.logPrediction({ features: { code: '7' } });
@@ -173,7 +179,8 @@ export async function createDashboardData(client: Client, t0: number): Promise<D
         { index: JOB_STATE_INDEX, size: 1000, query: { term: { model } } },
         { ignore: [404] },
       );
-      for (const h of states.hits?.hits ?? []) await client.delete({ index: JOB_STATE_INDEX, id: h._id as string });
+      for (const h of states.hits?.hits ?? [])
+        await client.delete({ index: JOB_STATE_INDEX, id: h._id as string });
     },
   };
 }

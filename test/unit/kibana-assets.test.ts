@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { compile } from 'vega-lite';
 import { chartNames, readChart, readDashboards, readObjectsDef } from '../../src/dashboard/assets.js';
 import { withInlineData } from '../../src/dashboard/chart-data.js';
@@ -114,7 +114,7 @@ test('every chart is Vega-Lite v5 in Kibana data-url form over a data view, and 
     assert.equal(spec.$schema, 'https://vega.github.io/schema/vega-lite/v5.json', name);
     assert.ok(titles.includes(spec.data.url.index as string), `${name} reads a data view's indices`);
     assert.ok(used.has(name), `${name} is on a dashboard`);
-    const vg = compile(withInlineData(spec, []) as Parameters<typeof compile>[0]).spec;
+    const vg = compile(withInlineData(spec, []) as unknown as Parameters<typeof compile>[0]).spec;
     assert.ok(vg.marks && vg.marks.length > 0, `${name} compiles to marks`);
     // after substitution nothing of Kibana's placeholders is left
     const req = resolveDataUrl(spec.data.url, {
