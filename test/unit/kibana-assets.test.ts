@@ -30,7 +30,8 @@ test('the committed NDJSON is what `npm run kibana:build` generates', () => {
 test('every saved object matches the schema written from the documented format, ids are unique', () => {
   assert.equal(objects.length, 4 + 1 + chartNames().length + 4);
   for (const o of objects) {
-    assert.ok(validateObject(o), `${o.type} ${o.id}: ${ajv.errorsText(validateObject.errors)}`);
+    const valid: boolean = validateObject(o);
+    assert.ok(valid, `${o.type} ${o.id}: ${ajv.errorsText(validateObject.errors)}`);
     assert.equal(o.coreMigrationVersion, readObjectsDef().kibana.coreMigrationVersion);
   }
   assert.equal(new Set(objects.map((o) => `${o.type}:${o.id}`)).size, objects.length);
