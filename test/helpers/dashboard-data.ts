@@ -37,6 +37,8 @@ export interface DashboardData {
   t0: number;
   /** predictions per window and version */
   versions: Record<string, number>[];
+  /** the numeric prediction of each document, per window */
+  scores: number[][];
   report: RunReport;
   config: MlmonConfig;
   dispose(): Promise<void>;
@@ -89,8 +91,10 @@ export async function createDashboardData(client: Client, t0: number): Promise<D
   });
   await tr.baselineReady();
   const versions: Record<string, number>[] = [];
+  const scores: number[][] = [];
   for (let w = 0; w < WINDOWS; w++) {
     const mix: Record<string, number> = {};
+    scores.push([]);
     for (let i = 0; i < PER_WINDOW; i++) {
       // window 1: x missing in every fourth; windows 2-3: x shifted; window 4: unseen categories;
       // window 5: German text; windows 3-5: every other prediction from version 2
@@ -100,6 +104,7 @@ export async function createDashboardData(client: Client, t0: number): Promise<D
       const version = w >= 3 && i % 2 === 1 ? '2' : '1';
       mix[version] = (mix[version] ?? 0) + 1;
       const score = random();
+      scores[w]?.push(score);
       tr.logPrediction({
         version,
         features: { x, c, t },
@@ -161,6 +166,7 @@ export async function createDashboardData(client: Client, t0: number): Promise<D
     deadLetters,
     t0,
     versions,
+    scores,
     report,
     config,
     async dispose() {
