@@ -108,14 +108,11 @@ export async function buildReport(client: Client, r: ViewRequest): Promise<Repor
       charts.push({ chart: p.chart, rows: data.rows.length });
       // half or full width of the page, as on the dashboard's grid
       const width = p.w >= 40 ? 1080 : 500;
+      // the chart carries its own title; an empty one gets a caption instead
       const body = data.rows.length
         ? await renderSvg(withInlineData(spec, data.rows), { width, height: 200 })
-        : '<div class="empty">no data in this range</div>';
-      figures.push(
-        `<figure data-chart="${p.chart}" data-rows="${data.rows.length}"><figcaption>${escapeHtml(
-          spec.title ?? p.chart,
-        )}</figcaption>${body}</figure>`,
-      );
+        : `<figcaption>${escapeHtml(spec.title ?? p.chart)}</figcaption><div class="empty">no data in this range</div>`;
+      figures.push(`<figure data-chart="${p.chart}" data-rows="${data.rows.length}">${body}</figure>`);
     }
     sections.push(
       `<section id="${d.name}"><h2>${escapeHtml(d.title)}</h2><p class="description">${escapeHtml(
