@@ -75,11 +75,16 @@ const NICE_INTERVALS: [string, number][] = [
   ['30d', 2_592_000_000],
 ];
 
-/** A round interval giving about `buckets` buckets over the range (Kibana aims at 50 by default). */
+/**
+ * A round interval giving about `buckets` buckets over the range (Kibana aims at 50 by default): the
+ * round interval nearest to range / buckets on a log scale.
+ */
 export function autoInterval(from: Date, to: Date, buckets = 50): string {
-  const raw = (to.getTime() - from.getTime()) / buckets;
-  for (const [name, ms] of NICE_INTERVALS) if (raw <= ms) return name;
-  return '1y';
+  const raw = Math.max(1, (to.getTime() - from.getTime()) / buckets);
+  let best = NICE_INTERVALS[0] as [string, number];
+  for (const nice of NICE_INTERVALS)
+    if (Math.abs(Math.log(nice[1] / raw)) < Math.abs(Math.log(best[1] / raw))) best = nice;
+  return raw > 2 * 2_592_000_000 ? '1y' : best[0];
 }
 
 /** Elasticsearch 8+ wants `calendar_interval` for weeks, months, quarters and years, else `fixed_interval`. */
