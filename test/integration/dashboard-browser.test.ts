@@ -146,3 +146,21 @@ test('mlmon report: a self-contained HTML file with every chart and the alert ta
   assert.deepEqual(requests, []);
   assert.deepEqual(errors, []);
 });
+
+test('mlmon report and dashboard: clear answers for an unreachable cluster, a bad range, a bad port', () => {
+  const unreachable = mlmon([
+    'report',
+    '--out',
+    join(tmpdir(), 'never.html'),
+    '--node',
+    'http://127.0.0.1:1',
+  ]);
+  assert.equal(unreachable.code, 4);
+  assert.match(unreachable.stderr, /cannot reach http:\/\/127\.0\.0\.1:1/);
+  const range = mlmon(['report', '--from', 'now', '--to', 'now-1h', '--node', url]);
+  assert.equal(range.code, 2);
+  assert.match(range.stderr, /--from must be before --to/);
+  const port = mlmon(['dashboard', '--port', '70000']);
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /--port: "70000" is not a port/);
+});
