@@ -5,6 +5,7 @@ import { requestViaClient } from '../es/raw-request.js';
 import { detectCapabilities } from '../setup/capabilities.js';
 import { registerBaseline } from './baseline.js';
 import { withClient } from './context.js';
+import { registerDashboard } from './dashboard.js';
 import { registerMonitor } from './monitor.js';
 import { registerSetup } from './setup.js';
 
@@ -40,6 +41,7 @@ program
 registerBaseline(program);
 registerMonitor(program);
 registerSetup(program);
+registerDashboard(program);
 
 // every command takes --node too, and shares the error handling
 const NODE_HELP = 'Elasticsearch URL (default: ES_URL, else the node `npm run es:start` started)';
