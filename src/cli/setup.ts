@@ -212,32 +212,35 @@ export function registerSetup(program: Command): void {
     .description('remove what `mlmon setup` installed (with --keep-data: keep indices and data streams)')
     .option('--keep-data', 'keep the data streams and indices (and the templates they still use)')
     .option('--namespace <ns>', 'remove one namespace install (shared assets stay)')
-    .option('--ilm', 'the install used ILM')
+    .option('--kibana <url>', 'also remove the Kibana objects and rules (default: KIBANA_URL)')
+    .option('--kibana-space <space>', 'a Kibana space other than the default')
+    .option('--config <file>', "the job's mlmon.yml (names the watches to remove)")
+    .option('--baseline-index <name>', 'where the baselines are (their pipelines are removed)')
     .option('--json', 'print JSON')
-    .action(
-      async (
-        flags: { keepData?: boolean; namespace?: string; json?: boolean; ilm?: boolean },
-        cmd: Command,
-      ) => {
-        const o = catalogOptions(flags);
-        await withClient(cmd, async (client) => {
-          const result = await teardown(requestViaClient(client), {
-            ...o,
-            keepData: Boolean(flags.keepData),
-          });
-          if (flags.json)
-            console.log(
-              JSON.stringify(
-                { removed: result.entries, ...(result.error ? { error: result.error.message } : {}) },
-                null,
-                2,
-              ),
-            );
-          else console.log(removeTable(result.entries));
-          if (result.error) throw result.error;
+    .action(async (flags: TeardownFlags, cmd: Command) => {
+      const o = catalogOptions(flags);
+      const kibana = kibanaFromEnv(flags.kibana, process.env, flags.kibanaSpace);
+      const config = loadConfig(flags.config);
+      await withClient(cmd, async (client) => {
+        const result = await teardown(requestViaClient(client), {
+          ...o,
+          keepData: Boolean(flags.keepData),
+          baselines: await allBaselines(client, flags.baselineIndex ?? config.baselineIndex),
+          watches: watchOptions(config),
+          ...(kibana ? { kibana } : {}),
         });
-      },
-    );
+        if (flags.json)
+          console.log(
+            JSON.stringify(
+              { removed: result.entries, ...(result.error ? { error: result.error.message } : {}) },
+              null,
+              2,
+            ),
+          );
+        else console.log(removeTable(result.entries));
+        if (result.error) throw result.error;
+      });
+    });
 }
 
 function watchOptions(config: MlmonConfig): NonNullable<SetupOptions['watches']> {

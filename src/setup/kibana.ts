@@ -10,15 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { MlmonError } from '../errors.js';
 import { versionAtLeast } from './capabilities.js';
 import type { Planned, RemoveEntry } from './installer.js';
+import { kibanaSavedObjectsPath } from './kibana-objects.js';
 
 /** The importable objects `npm run kibana:build` writes. */
-export const SAVED_OBJECTS_FILE = fileURLToPath(
-  new URL('../../kibana/saved-objects.ndjson', import.meta.url),
-);
+export const SAVED_OBJECTS_FILE = kibanaSavedObjectsPath();
 /** Objects are exported for this version and import into it and every newer one (8.x and 9.x). */
 export const MIN_KIBANA = [8, 8] as const;
 export const MARKER_ID = 'mlmon-assets';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readSavedObjects } from '../../src/setup/kibana.js';
-import { mlmon } from '../helpers/cli.js';
+import { mlmon, mlmonAsync } from '../helpers/cli.js';
 import { testClient, uniqueNamespace } from '../helpers/cluster.js';
 import { type FakeKibana, startFakeKibana } from '../helpers/fake-kibana.js';
 
@@ -23,7 +23,7 @@ interface Entry {
   outcome?: string;
   reason?: string;
 }
-const run = (...args: string[]) => mlmon(['setup', '--namespace', ns, ...args, ...nodeArgs]);
+const run = (...args: string[]) => mlmonAsync(['setup', '--namespace', ns, ...args, ...nodeArgs]);
 const kibanaEntries = (stdout: string, key: 'plan' | 'applied' | 'differing') =>
   ((JSON.parse(stdout) as Record<string, Entry[]>)[key] ?? []).filter((e) => e.kind === 'kibana_objects');
 
@@ -38,8 +38,8 @@ after(async () => {
 describe('mlmon setup --kibana', () => {
   const { objects } = readSavedObjects();
 
-  it('imports every saved object in one request, then finds them unchanged', () => {
-    const first = run('--kibana', kibana.url, '--json');
+  it('imports every saved object in one request, then finds them unchanged', async () => {
+    const first = await run('--kibana', kibana.url, '--json');
     assert.equal(first.code, 0, first.stderr);
     const entries = kibanaEntries(first.stdout, 'applied');
     const saved = entries.filter((e) => !e.name.startsWith('alerting rule'));
@@ -57,47 +57,47 @@ describe('mlmon setup --kibana', () => {
       `mlmon-alerts-firing-${ns}`,
     ]);
 
-    const second = run('--kibana', kibana.url, '--json');
+    const second = await run('--kibana', kibana.url, '--json');
     assert.equal(second.code, 0, second.stderr);
     assert.ok(kibanaEntries(second.stdout, 'applied').every((e) => e.outcome === 'unchanged'));
     assert.equal(kibana.imports.length, 1, 'nothing imported again');
   });
 
-  it('--check names a saved object deleted in Kibana; setup puts it back', () => {
+  it('--check names a saved object deleted in Kibana; setup puts it back', async () => {
     const victim = objects.find((o) => o.type === 'dashboard') ?? objects[0];
     assert.ok(victim);
     kibana.objects.delete(`${victim.type}:${victim.id}`);
-    const check = run('--kibana', kibana.url, '--check', '--json');
+    const check = await run('--kibana', kibana.url, '--check', '--json');
     assert.equal(check.code, 1);
     assert.deepEqual(
       kibanaEntries(check.stdout, 'differing').map((e) => e.name),
       [`${victim.type} ${victim.id}`],
     );
-    assert.equal(run('--kibana', kibana.url).code, 0);
+    assert.equal((await run('--kibana', kibana.url)).code, 0);
     assert.ok(kibana.objects.has(`${victim.type}:${victim.id}`));
   });
 
-  it('a rule changed in Kibana is updated with the documented update body', () => {
+  it('a rule changed in Kibana is updated with the documented update body', async () => {
     const id = `mlmon-alerts-firing-${ns}`;
     const rule = kibana.rules.get(id) as { schedule: { interval: string } };
     rule.schedule = { interval: '1h' };
-    const res = run('--kibana', kibana.url, '--json');
+    const res = await run('--kibana', kibana.url, '--json');
     assert.equal(res.code, 0, res.stderr + res.stdout);
     assert.equal((kibana.rules.get(id) as { schedule: { interval: string } }).schedule.interval, '5m');
     assert.ok(kibana.requests.some((r) => r.method === 'PUT' && r.path === `/api/alerting/rule/${id}`));
   });
 
   it('Kibana unreachable (exit 4), refusing the credentials (exit 5), too old (skipped with the reason)', async () => {
-    const down = run('--kibana', 'http://127.0.0.1:1');
+    const down = await run('--kibana', 'http://127.0.0.1:1');
     assert.equal(down.code, 4);
     assert.match(down.stderr, /cannot reach Kibana at http:\/\/127\.0\.0\.1:1.*nothing was applied/);
     const locked = await startFakeKibana({ authorization: 'Basic c29tZW9uZTplbHNl' });
     const old = await startFakeKibana({ version: '8.7.1' });
     try {
-      const denied = run('--kibana', locked.url);
+      const denied = await run('--kibana', locked.url);
       assert.equal(denied.code, 5);
       assert.match(denied.stderr, /Kibana at .* refused the credentials \(401\)/);
-      const res = run('--kibana', old.url, '--dry-run', '--json');
+      const res = await run('--kibana', old.url, '--dry-run', '--json');
       assert.equal(res.code, 0, res.stderr);
       const saved = kibanaEntries(res.stdout, 'plan').filter((e) => !e.name.startsWith('alerting rule'));
       assert.ok(
@@ -109,8 +109,16 @@ describe('mlmon setup --kibana', () => {
     }
   });
 
-  it('teardown --kibana deletes the objects and the rules', () => {
-    const res = mlmon(['teardown', '--namespace', ns, '--kibana', kibana.url, '--json', ...nodeArgs]);
+  it('teardown --kibana deletes the objects and the rules', async () => {
+    const res = await mlmonAsync([
+      'teardown',
+      '--namespace',
+      ns,
+      '--kibana',
+      kibana.url,
+      '--json',
+      ...nodeArgs,
+    ]);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(kibana.objects.size, 0);
     assert.equal(kibana.rules.size, 0);
