@@ -110,10 +110,10 @@ export function registerSetup(program: Command): void {
     .option('--api-keys', 'create API keys for the shipper and the job (printed once, never logged)')
     .option('--kibana <url>', 'Kibana for data views and dashboards (default: KIBANA_URL; none: skipped)')
     .option('--kibana-space <space>', 'a Kibana space other than the default')
+    .option('--config <file>', "the job's mlmon.yml: the watches mirror its rules, namespace and webhook")
     .option(
       '--baseline-index <name>',
-      'where the baselines are (one vocabulary pipeline each)',
-      'mlmon-baselines',
+      'where the baselines are, one vocabulary pipeline each (default: from mlmon.yml, else mlmon-baselines)',
     )
     .option('--only <kinds>', `install only these kinds (comma-separated: ${ASSET_KINDS.join(', ')})`)
     .action(async (flags: SetupFlags, cmd: Command) => {
