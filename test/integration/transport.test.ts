@@ -336,7 +336,21 @@ test('a missing index template is reported at start; an installed one is not', a
     return problems.map((p) => p.code);
   };
   assert.deepEqual(await problemsOf(withTemplate), []);
-  assert.deepEqual(await problemsOf(uniqueNamespace('nt')), ['template_missing']);
+  // a namespace where another template wins (not ours; independent of whether `mlmon setup` ran
+  // cluster-wide on this node)
+  const foreign = uniqueNamespace('nt');
+  const name = `test-foreign-${foreign}`;
+  await client.indices.putIndexTemplate({
+    name,
+    index_patterns: [dataStreamName(foreign)],
+    data_stream: {},
+    priority: 400,
+  });
+  try {
+    assert.deepEqual(await problemsOf(foreign), ['template_missing']);
+  } finally {
+    await client.indices.deleteIndexTemplate({ name });
+  }
 });
 
 test('prom-client metrics mirror stats()', async (t) => {
