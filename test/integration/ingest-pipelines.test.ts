@@ -664,11 +664,12 @@ test('real indexing: a predictions data stream with the pipeline as default, dea
   });
   assert.equal(streamRes.status, 200, JSON.stringify(streamRes.body));
   const { readJsonAsset } = await import('../../src/setup/assets.js');
-  const product = readJsonAsset<Record<string, unknown> & { template: Record<string, unknown> }>(
-    'ingest-pipelines/index-templates/mlmon-dead-letters.json',
+  // the product's dead-letter mappings (its component template), inlined: one template for the engine
+  const product = readJsonAsset<{ template: Record<string, unknown> }>(
+    'ingest-pipelines/component-templates/mlmon-dead-letters@package.json',
   );
   const dlRes = await request('PUT', `/_index_template/${deadLetterTemplate}`, {
-    ...product,
+    data_stream: {},
     index_patterns: [deadLetters, fallbackDeadLetters],
     priority: 400,
     template: { ...product.template, settings: { number_of_replicas: 0 } },
