@@ -136,8 +136,11 @@ export async function startFakeKibana(
         return stored
           ? send(200, { id, ...stored, execution_status: { status: 'ok' } })
           : send(404, { statusCode: 404, message: `Saved object [alert/${id}] not found` });
-      if (req.method === 'DELETE')
-        return rules.delete(id) ? (res.writeHead(204), res.end()) : send(404, { statusCode: 404 });
+      if (req.method === 'DELETE') {
+        if (!rules.delete(id)) return send(404, { statusCode: 404 });
+        res.writeHead(204);
+        return res.end();
+      }
       const sent = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
       const required =
         req.method === 'POST'

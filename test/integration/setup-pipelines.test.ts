@@ -64,11 +64,13 @@ describe('setup on an ingest engine', () => {
     const { request } = await ingestEngine();
     const plan = await planSetup(request, { ...options, only: ['index_template'] });
     const tpl = plan.entries.find((e) => e.name === `mlmon-predictions-${ns}`);
-    const settings = (tpl?.asset?.body.template as { settings?: Record<string, unknown> }).settings;
+    const settings = (tpl?.asset?.body.template as { settings?: Record<string, unknown> } | undefined)
+      ?.settings;
     assert.equal(settings?.['index.default_pipeline'], `mlmon-${ns}-predictions`);
     // and not where it has none
     const plain = elasticsearchAssets({ namespace: ns }).find((a) => a.name === `mlmon-predictions-${ns}`);
-    assert.equal((plain?.body.template as { settings?: unknown }).settings, undefined);
+    assert.ok(plain);
+    assert.equal((plain.body.template as { settings?: unknown }).settings, undefined);
   });
 
   it('a raw document through the installed pipelines gets the derived fields', async () => {
