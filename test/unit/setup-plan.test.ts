@@ -75,7 +75,8 @@ describe('the asset catalog', () => {
   it('ILM replaces the data stream lifecycle, one policy per stream with its retention', () => {
     const assets = elasticsearchAssets({ ilm: true, retention: { metrics: '90d' } });
     const policy = assets.find((a) => a.name === 'mlmon-metrics-lifecycle');
-    assert.equal((policy?.body.phases as { delete: { min_age: string } }).delete.min_age, '90d');
+    assert.ok(policy);
+    assert.equal((policy.body.phases as { delete: { min_age: string } }).delete.min_age, '90d');
     const tpl = assets.find((a) => a.name === 'mlmon-metrics')?.body.template as Record<string, unknown>;
     assert.equal(tpl.lifecycle, undefined);
     assert.deepEqual(tpl.settings, {
