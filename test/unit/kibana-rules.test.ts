@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { Ajv } from 'ajv';
 import { renderKibanaRules } from '../../src/setup/kibana-rules.js';
+import { fixtureSchema } from '../helpers/schema.js';
 
-const schema = JSON.parse(
-  readFileSync(new URL('../fixtures/kibana-es-query-rule.schema.json', import.meta.url), 'utf8'),
-) as Record<string, unknown>;
-const validate = new Ajv({
-  allErrors: true,
-  strict: true,
-  strictRequired: false,
-  allowUnionTypes: true,
-}).compile(schema);
+const validate = fixtureSchema('kibana-es-query-rule.schema.json');
 
 test('the Kibana rules follow the documented .es-query params, over the alerts data stream', () => {
   const rules = renderKibanaRules({ namespace: 'prod' });

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { Ajv } from 'ajv';
 import { defaultRules, type Rules } from '../../src/metrics/rules.js';
 import { type RenderedWatch, renderWatches } from '../../src/setup/watches.js';
+import { fixtureSchema } from '../helpers/schema.js';
 
-const schema = JSON.parse(
-  readFileSync(new URL('../fixtures/watch.schema.json', import.meta.url), 'utf8'),
-) as Record<string, unknown>;
-const validate = new Ajv({
-  allErrors: true,
-  strict: true,
-  strictRequired: false,
-  allowUnionTypes: true,
-}).compile(schema);
+const validate = fixtureSchema('watch.schema.json');
 
 const byFamily = (ws: RenderedWatch[], family: string, feature?: string) => {
   const w = ws.find((x) => x.family === family && x.feature === feature);
