@@ -31,6 +31,19 @@ const CONNECTION_KEYS = [
  * background (src/transport/shipper.ts). Problems are reported through the `warn` event and
  * `stats()`, never thrown.
  */
+/** Predictions taken in calls of one turn of the event loop before they are built at once. */
+const MAX_PENDING = 256;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+
+/** A top-level copy; a value that is the object itself stays a reference to itself (sanitize flags it). */
+function copyFeatures(features: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...features };
+  for (const k in copy) if (copy[k] === features) copy[k] = copy;
+  return copy;
+}
+
 export class MlInputTransport extends TransportStream {
   readonly client: Client;
   readonly options: ResolvedTransportOptions;
@@ -39,6 +52,13 @@ export class MlInputTransport extends TransportStream {
   private shutdownPromise: Promise<ShutdownReport> | undefined;
   private readonly baselines: BaselineCache | undefined;
   private readonly baselineOf = (model: string, version: string) => this.baselines?.get(model, version);
+  /** predictions taken by logPrediction, not yet documents (at most MAX_PENDING) */
+  private pending: { prediction: PredictionLog; level: string }[] = [];
+  private buildScheduled = false;
+  private readonly buildLater = () => {
+    this.buildScheduled = false;
+    this.buildPending();
+  };
   private readonly onBeforeExit = () => {
     void this.shutdown({ timeoutMs: this.options.exitFlushTimeoutMs });
   };
@@ -128,27 +148,60 @@ export class MlInputTransport extends TransportStream {
         this.shipper.countSampledOut();
         return;
       }
-      const id = uuidv7();
-      const doc = toDocument(prediction, {
-        id,
-        namespace: this.options.namespace,
-        level,
-        sampleRate,
-        sanitize: this.options.sanitize,
-        defaults: this.options.defaults,
-        baseline: this.baselineOf,
-      });
-      const line = JSON.stringify(doc);
-      this.shipper.accept({ id, index: this.options.dataStream, line, bytes: entryBytes(line), attempts: 0 });
+      // the call keeps only what must be taken now: the time, and the caller's top-level objects
+      // (which it may reuse); the document is built right after the call, off the request's path
+      const taken: PredictionLog = { ...prediction };
+      if (taken.timestamp === undefined) taken.timestamp = Date.now();
+      if (isPlainObject(taken.features)) taken.features = copyFeatures(taken.features);
+      this.pending.push({ prediction: taken, level });
+      if (this.pending.length >= MAX_PENDING) this.buildPending();
+      else if (!this.buildScheduled) {
+        this.buildScheduled = true;
+        setImmediate(this.buildLater);
+      }
     } catch (err) {
-      // unreachable by design (sanitize handles every type); counted rather than thrown if it happens
-      this.emit('warn', {
-        severity: 'error',
-        code: 'failed',
-        message: `prediction not logged: ${(err as Error).message}`,
-        count: 1,
-      });
+      this.notLogged(err);
     }
+  }
+
+  /** Documents for the predictions taken since the last build, in order, to the shipper's queue. */
+  private buildPending(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (const { prediction, level } of batch) {
+      try {
+        const id = uuidv7();
+        const doc = toDocument(prediction, {
+          id,
+          namespace: this.options.namespace,
+          level,
+          sampleRate: this.options.sampleRate,
+          sanitize: this.options.sanitize,
+          defaults: this.options.defaults,
+          baseline: this.baselineOf,
+        });
+        const line = JSON.stringify(doc);
+        this.shipper.accept({
+          id,
+          index: this.options.dataStream,
+          line,
+          bytes: entryBytes(line),
+          attempts: 0,
+        });
+      } catch (err) {
+        this.notLogged(err);
+      }
+    }
+  }
+
+  private notLogged(err: unknown): void {
+    // unreachable by design (sanitize handles every type); counted rather than thrown if it happens
+    this.emit('warn', {
+      severity: 'error',
+      code: 'failed',
+      message: `prediction not logged: ${(err as Error).message}`,
+      count: 1,
+    });
   }
 
   /**
@@ -163,11 +216,13 @@ export class MlInputTransport extends TransportStream {
   }
 
   flush(timeoutMs?: number): Promise<boolean> {
+    this.buildPending();
     return this.shipper.flush(timeoutMs);
   }
 
   /** Flushes memory and disk within `timeoutMs`; what is left goes to the disk buffer for the next start. */
   shutdown(opts: { timeoutMs?: number } = {}): Promise<ShutdownReport> {
+    this.buildPending();
     this.shutdownPromise ??= (async () => {
       process.removeListener('beforeExit', this.onBeforeExit);
       const report = await this.shipper.shutdown(opts.timeoutMs ?? this.options.exitFlushTimeoutMs);
@@ -178,6 +233,7 @@ export class MlInputTransport extends TransportStream {
   }
 
   stats(): TransportStats {
+    this.buildPending();
     return this.shipper.stats();
   }
 

@@ -383,3 +383,31 @@ test('predictions logged after shutdown are dropped, counted, and reported once'
   assert.equal(tr.stats().dropped, 3);
   assert.equal(problems.filter((p) => p.code === 'logged_after_shutdown').length, 1);
 });
+
+test("the call takes the prediction as it was: later changes by the caller are not logged, the time is the call's", async (t) => {
+  const namespace = await setup(t);
+  const tr = transport({ client, namespace, spillDir: false });
+  const reused: Record<string, unknown> = { age: 41, plan: 'gold' };
+  const before = Date.now();
+  tr.logPrediction({ features: reused, prediction: 0.5 });
+  const after = Date.now();
+  // the application reuses its object for the next request, at once
+  reused.age = 99;
+  reused.plan = 'changed';
+  await new Promise((r) => setTimeout(r, 50));
+  await settle(tr);
+  await client.indices.refresh({ index: dataStreamName(namespace) });
+  const res = await client.search<{
+    '@timestamp': string;
+    mlmon: { features: Record<string, Record<string, unknown>> };
+  }>({
+    index: dataStreamName(namespace),
+  });
+  const doc = res.hits.hits[0]?._source;
+  assert.equal(res.hits.hits.length, 1);
+  assert.equal(doc?.mlmon.features.num?.age, 41);
+  assert.equal(doc?.mlmon.features.cat?.plan, 'gold');
+  const at = Date.parse(doc?.['@timestamp'] as string);
+  assert.ok(at >= before && at <= after, `${doc?.['@timestamp']} within the call`);
+  await tr.shutdown();
+});
