@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { MlmonError } from '../errors.js';
 import { versionAtLeast } from './capabilities.js';
+import { differences } from './compare.js';
 import type { Planned, RemoveEntry } from './installer.js';
 import { kibanaSavedObjectsPath } from './kibana-objects.js';
 
@@ -275,7 +276,6 @@ export async function planKibanaRules(
   k: KibanaConnection,
   rules: { id: string; body: Record<string, unknown> }[],
 ): Promise<Planned[]> {
-  const { differences } = await import('./compare.js');
   const out: Planned[] = [];
   for (const rule of rules) {
     const path = `/api/alerting/rule/${encodeURIComponent(rule.id)}`;

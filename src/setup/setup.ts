@@ -37,6 +37,7 @@ import {
   removeKibanaRules,
 } from './kibana.js';
 import { renderKibanaRules } from './kibana-rules.js';
+import { requestFailed } from './kinds.js';
 import { baselinePipelines, pipelineAssets, predictionsPipelineId } from './pipelines.js';
 import { renderWatches } from './watches.js';
 
@@ -250,7 +251,6 @@ function apiKeyEntries(caps: Capabilities, o: SetupOptions, request: RawRequest,
         metadata,
       });
       if (res.status !== 200) {
-        const { requestFailed } = await import('./kinds.js');
         throw requestFailed(`API key for ${r.name}`, res.status, res.body);
       }
       const b = res.body as { id: string; encoded: string };
