@@ -11,8 +11,8 @@ import { runWorker } from '../lib/worker-client.js';
 import type { ProfileResult } from '../lib/worker-types.js';
 
 const repoRoot = process.env.MLMON_REPO_ROOT ?? process.cwd();
-/** pinned: whylogs 1.6.4 still uses `np.unicode_`, gone in NumPy 2 */
-const WHYLOGS_REQUIREMENTS = ['whylogs==1.6.4', 'numpy<2', 'pandas'];
+/** pinned: whylogs 1.6.4 still uses `np.unicode_`, gone in NumPy 2 (and pandas 2.3+ needs NumPy 2) */
+const WHYLOGS_REQUIREMENTS = ['whylogs==1.6.4', 'numpy<2', 'pandas<2.3'];
 
 interface WhylogsResult {
   rows: number;
