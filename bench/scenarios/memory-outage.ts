@@ -16,7 +16,7 @@ export async function memoryOutage(ctx: BenchContext): Promise<Table> {
   for (let r = 0; r < sizes.memoryRepeats; r++) {
     const order = [...LOGGERS.slice(r % LOGGERS.length), ...LOGGERS.slice(0, r % LOGGERS.length)];
     for (const tool of order) {
-      ctx.log(`memory under outage: ${tool}, run ${r + 1}/${sizes.repeats}`);
+      ctx.log(`memory under outage: ${tool}, run ${r + 1}/${sizes.memoryRepeats}`);
       const res = await runWorker<OutageMemoryResult>(
         'outage-memory',
         {
