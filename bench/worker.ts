@@ -71,7 +71,6 @@ async function throughput(c: W.ThroughputConfig): Promise<W.ThroughputResult> {
   const client = new Client({ node: c.url });
   const { index } = destinationOf(c.tool, c.runId);
   let t0: number;
-  let bytes = 0;
   let errors: string[] = [];
   if (c.tool === 'bulk-helper') {
     // the ceiling: our exact documents, serialized beforehand, straight into the official helper
@@ -89,7 +88,6 @@ async function throughput(c: W.ThroughputConfig): Promise<W.ThroughputResult> {
       );
       return JSON.stringify(doc);
     });
-    bytes = docs.reduce((s, d) => s + d.length, 0);
     t0 = performance.now();
     const stats = await client.helpers.bulk({
       datasource: docs,
@@ -101,20 +99,18 @@ async function throughput(c: W.ThroughputConfig): Promise<W.ThroughputResult> {
     errors = logger.errors;
     t0 = performance.now();
     for (let i = 0; i < c.n; i++) {
-      const p = makePrediction(i);
-      if (i < 100) bytes += JSON.stringify(p).length;
-      logger.log(p);
+      logger.log(makePrediction(i));
       if (i % 1000 === 999) await yieldToLoop();
     }
-    bytes = (bytes / Math.min(100, c.n)) * c.n;
     await logger.drain(c.timeoutMs);
   }
   const left = c.timeoutMs - (performance.now() - t0);
   const { count, reachedAt } = await waitForCount(client, index, c.n, Math.max(0, left));
+  const sample = await client.search({ index, size: 1, ignore_unavailable: true });
   return {
     ms: reachedAt === undefined ? null : reachedAt - t0,
     count,
-    bytesPerDoc: bytes / c.n,
+    sourceBytes: JSON.stringify(sample.hits.hits[0]?._source ?? {}).length,
     errors,
     ...processFigures(),
   };

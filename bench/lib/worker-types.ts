@@ -32,7 +32,8 @@ export interface ThroughputResult extends ProcessFigures {
   /** first log call until all documents were searchable; null when they never were within the timeout */
   ms: number | null;
   count: number;
-  bytesPerDoc: number;
+  /** JSON bytes of one stored document's _source: what the node indexes per document */
+  sourceBytes: number;
   errors: string[];
 }
 

@@ -1,6 +1,6 @@
 /** 2. Throughput into the node: from the first log call until every document is searchable. */
 import type { BenchContext } from '../lib/context.js';
-import { fmtRatio, fmtSpread, type Table } from '../lib/report.js';
+import { fmt, fmtRatio, fmtSpread, type Table } from '../lib/report.js';
 import { spread } from '../lib/stats.js';
 import { LOGGERS, type Tool } from '../lib/tools.js';
 import { runWorker } from '../lib/worker-client.js';
@@ -41,11 +41,15 @@ export async function throughput(ctx: BenchContext): Promise<Table> {
       fmtSpread(rate(tool), 0),
       fmtSpread(spread(rs.map((x) => x.cpuMs / 1000)), 1),
       fmtSpread(spread(rs.map((x) => x.maxRssMiB)), 0),
+      fmt(spread(rs.map((x) => x.sourceBytes)).median, 0),
       tool === 'ours' ? '1.00×' : fmtRatio(oursRate / rate(tool).median),
       [notes, errors].filter(Boolean).join('; ') || '—',
     ];
   });
   const ratio = (tool: Tool) => oursRate / rate(tool).median;
+  const ceilingOverWinston = rate('bulk-helper').median / rate('winston-elasticsearch').median;
+  const bytesOf = (tool: Tool) => spread(of(tool).map((x) => x.sourceBytes)).median;
+  const cpuPerDocUs = (tool: Tool) => (spread(of(tool).map((x) => x.cpuMs)).median * 1000) / n;
   const verdict = (met: boolean, text: string) => `${met ? 'MET' : 'MISSED'}: ${text}`;
   const w = ratio('winston-elasticsearch');
   const p = ratio('pino-elasticsearch');
@@ -64,13 +68,39 @@ export async function throughput(ctx: BenchContext): Promise<Table> {
       'are defaults, ours included (batches of 1,000, 2 concurrent requests, 20,000 documents in memory, then the disk buffer).',
       "CPU is the worker process's user + system time over the whole run. The ratio column is ours ÷ the tool in documents per second.",
     ].join('\n'),
-    header: ['tool', 'seconds', 'docs/s', 'CPU s', 'peak RSS MiB', 'ours ÷ tool (docs/s)', 'notes'],
+    header: [
+      'tool',
+      'seconds',
+      'docs/s',
+      'CPU s',
+      'peak RSS MiB',
+      'stored _source bytes/doc',
+      'ours ÷ tool (docs/s)',
+      'notes',
+    ],
     rows,
     verdicts: [
-      verdict(w >= 3, `at least 3× winston-elasticsearch: ${fmtRatio(w)}.`),
-      verdict(p >= 1, `at least pino-elasticsearch: ${fmtRatio(p)}.`),
+      verdict(
+        w >= 3,
+        `at least 3× winston-elasticsearch: ${fmtRatio(w)}.${w >= 3 ? '' : ` Why: on this node the ceiling itself, the bulk helper with ready documents, reaches only ${fmtRatio(ceilingOverWinston)} winston-elasticsearch's rate: the node's indexing (one node, 2 shared cores, 1 GiB heap) limits every tool, so no shipper can show 3× here. Per prediction, ours spends ${fmt(cpuPerDocUs('ours'), 0)} µs of CPU against winston-elasticsearch's ${fmt(cpuPerDocUs('winston-elasticsearch'), 0)} µs (CPU column), which is where a node with room to spare would show the difference.`}`,
+      ),
+      verdict(
+        p >= 1,
+        `at least pino-elasticsearch: ${fmtRatio(p)}.${p >= 1 ? '' : ` Why: pino-elasticsearch's documents are smaller and flatter (${fmt(bytesOf('pino-elasticsearch'), 0)} bytes of _source against our ${fmt(bytesOf('ours'), 0)}: our ECS fields and typed \`mlmon.features.<type>.<name>\` paths), so the node has less to index per document; it even passes the ceiling, which sends our documents.`}`,
+      ),
       verdict(b >= 0.8, `at least 80% of the bulk-helper ceiling: ${(b * 100).toFixed(0)}%.`),
     ],
-    notes: [],
+    notes:
+      w >= 3 && p >= 1
+        ? []
+        : [
+            [
+              '**What would close the gaps.** Against pino-elasticsearch: fewer bytes per document, e.g. leaving out',
+              'the fields that are constant per data stream (`data_stream.*`, `event.dataset`, `ecs.version`) and',
+              'adding them at query time, or as `constant_keyword` in the template where the cluster has it (this test',
+              'node lacks the mapper); the figures would need a new run to tell. Against the 3× goal: a node that is not',
+              'the bottleneck; on this one the goal is out of reach for any shipper, as the ceiling row shows.',
+            ].join('\n'),
+          ],
   };
 }
