@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { Command } from 'commander';
 import { type BenchContext, fullSizes, smokeSizes } from './lib/context.js';
-import { loadAverage, machineDescription, toolVersions } from './lib/machine.js';
+import { loadAverage, machineDescription, shortMachine, shortVersions, toolVersions } from './lib/machine.js';
 import { freePort, startBenchNode } from './lib/node.js';
 import { renderReport, type Table } from './lib/report.js';
 import { installBenchTemplates } from './lib/setup.js';
@@ -92,6 +92,7 @@ try {
 
 const loadAfter = loadAverage();
 tables.sort((a, b) => a.title.localeCompare(b.title));
+const versions = toolVersions(node.version);
 const command = `npm run bench${smoke ? ' -- --smoke' : ''}${opts.only ? ` -- --only ${opts.only}` : ''}`;
 const report = renderReport(
   {
@@ -99,7 +100,9 @@ const report = renderReport(
     command,
     smoke,
     machine: machineDescription(),
-    versions: toolVersions(node.version),
+    shortMachine: shortMachine(),
+    versions,
+    shortVersions: shortVersions(versions),
     noise: `${opts.note ? `${opts.note} ` : ''}One-minute load average ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end, on ${cpus().length} cores.`,
     durationS: (performance.now() - started) / 1000,
   },

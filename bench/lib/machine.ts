@@ -18,8 +18,19 @@ export function machineDescription(): string {
   return `${c.length} cores (${c[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${process.platform} ${process.arch}, Node.js ${process.version}`;
 }
 
+export function shortMachine(): string {
+  return `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`;
+}
+
 export function loadAverage(): number {
   return loadavg()[0] ?? 0;
+}
+
+/** `name version` pairs without the remarks, for one line under each table. */
+export function shortVersions(versions: Record<string, string>): string {
+  return Object.entries(versions)
+    .map(([k, v]) => `${k.replace(/ \(.*\)$/, '')} ${v.split(' ')[0]}`)
+    .join(', ');
 }
 
 export function toolVersions(esVersion: string, extra: Record<string, string> = {}): Record<string, string> {

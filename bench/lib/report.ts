@@ -19,7 +19,11 @@ export interface ReportContext {
   command: string;
   smoke: boolean;
   machine: string;
+  /** one line for each table: cores and memory */
+  shortMachine: string;
   versions: Record<string, string>;
+  /** one line for each table: the tools' versions */
+  shortVersions: string;
   noise: string;
   durationS: number;
 }
@@ -62,7 +66,10 @@ export function renderReport(ctx: ReportContext, tables: Table[]): string {
   );
   for (const t of tables) {
     out.push(`## ${t.title}`, '');
-    out.push(`Reproduce: \`npm run bench -- --only ${t.key}\` (machine and versions above).`, '');
+    out.push(
+      `Reproduce: \`npm run bench -- --only ${t.key}\` · ${ctx.shortMachine} · ${ctx.shortVersions}.`,
+      '',
+    );
     out.push(t.method, '');
     out.push(`| ${t.header.join(' | ')} |`, `|${t.header.map(() => '---').join('|')}|`);
     for (const r of t.rows) out.push(`| ${r.join(' | ')} |`);
