@@ -3,7 +3,7 @@
  * same payloads. Peers get the options ours has where they have one (about 1 MB per bulk request, a 1 s
  * flush interval); everything else is their default. Each runs in a worker process of its own.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -71,12 +71,15 @@ export function createLogger(tool: LoggerTool, o: LoggerOptions): Logger {
   const { index } = destinationOf(tool, o.runId);
   switch (tool) {
     case 'ours': {
+      const spillDir = o.spillDir ?? mkdtempSync(join(tmpdir(), 'mlmon-bench-spill-'));
+      // a directory of this worker's own: whatever the run left on disk goes with the worker
+      if (!o.spillDir) process.once('exit', () => rmSync(spillDir, { recursive: true, force: true }));
       const monitor = createMonitor({
         node: o.url,
         namespace: index.replace('logs-mlmon.predictions-', ''),
         model: 'bench',
         version: '1',
-        spillDir: o.spillDir ?? mkdtempSync(join(tmpdir(), 'mlmon-bench-spill-')),
+        spillDir,
         baseline: false,
         checkTemplate: false,
       });

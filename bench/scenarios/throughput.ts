@@ -88,10 +88,23 @@ export async function throughput(ctx: BenchContext): Promise<Table> {
         p >= 1,
         `at least pino-elasticsearch: ${fmtRatio(p)}.${p >= 1 ? '' : ` Why: pino-elasticsearch's documents are smaller and flatter (${fmt(bytesOf('pino-elasticsearch'), 0)} bytes of _source against our ${fmt(bytesOf('ours'), 0)}: our ECS fields and typed \`mlmon.features.<type>.<name>\` paths), so the node has less to index per document; it even passes the ceiling, which sends our documents.`}`,
       ),
-      verdict(b >= 0.8, `at least 80% of the bulk-helper ceiling: ${(b * 100).toFixed(0)}%.`),
+      verdict(
+        b >= 0.8,
+        `at least 80% of the bulk-helper ceiling: ${(b * 100).toFixed(0)}%.${b >= 0.8 ? '' : ' Why: the helper keeps 5 requests of 5 MB in flight with documents serialized before the clock starts; ours, with its defaults, keeps 2 requests of 1,000 documents (about 1.2 MB) in flight, and in a burst this size it writes everything past 20,000 queued documents to its disk buffer and reads it back. The ratio moves between runs on this shared machine (the ceiling varies most).'}`,
+      ),
     ],
-    notes:
-      w >= 3 && p >= 1
+    notes: [
+      ...(spread(of('ours').map((x) => x.maxRssMiB)).median >
+      spread(of('bulk-helper').map((x) => x.maxRssMiB)).median
+        ? [
+            [
+              "Ours' peak RSS in this burst is above the ceiling's, though the ceiling holds all its documents at once",
+              'and ours holds at most 32 MiB in memory (table 3 measures what it holds after a collection). The cause of',
+              'the peak was not investigated in this issue.',
+            ].join('\n'),
+          ]
+        : []),
+      ...(w >= 3 && p >= 1 && b >= 0.8
         ? []
         : [
             [
@@ -99,8 +112,11 @@ export async function throughput(ctx: BenchContext): Promise<Table> {
               'the fields that are constant per data stream (`data_stream.*`, `event.dataset`, `ecs.version`) and',
               'adding them at query time, or as `constant_keyword` in the template where the cluster has it (this test',
               'node lacks the mapper); the figures would need a new run to tell. Against the 3× goal: a node that is not',
-              'the bottleneck; on this one the goal is out of reach for any shipper, as the ceiling row shows.',
+              'the bottleneck; on this one the goal is out of reach for any shipper, as the ceiling row shows. Against the',
+              'ceiling: more requests in flight or larger batches (`concurrency`, `batchSize`, `batchBytes`), at the cost',
+              'of more memory in flight; this bench runs ours with its defaults.',
             ].join('\n'),
-          ],
+          ]),
+    ],
   };
 }
