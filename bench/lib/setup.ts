@@ -1,18 +1,13 @@
 /** Index templates for the bench's destinations, installed on the bench node before any scenario. */
 import type { Client } from '@elastic/elasticsearch';
-import { readJsonAsset } from '../../src/setup/assets.js';
+import { requestViaClient } from '../../src/es/raw-request.js';
+import { applySetup, planSetup } from '../../src/setup/setup.js';
 
 export async function installBenchTemplates(client: Client): Promise<void> {
-  // ours: the product's own template, for the bench's namespaces
-  const predictions = readJsonAsset<Record<string, unknown>>(
-    'ingest-pipelines/index-templates/mlmon-predictions.json',
-  );
-  await client.indices.putIndexTemplate({
-    ...predictions,
-    name: 'bench-mlmon-predictions',
-    index_patterns: ['logs-mlmon.predictions-bench_*'],
-    priority: 300,
-  });
+  // ours: what `mlmon setup` installs on the bench node (templates for every namespace)
+  const request = requestViaClient(client);
+  const report = await applySetup(request, await planSetup(request, {}));
+  if (report.error) throw report.error;
   // peers: strings as keywords like ours (dynamic mapping would index each as text and keyword),
   // one shard as for a data stream; otherwise their documents are mapped dynamically
   await client.indices.putIndexTemplate({

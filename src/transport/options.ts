@@ -91,10 +91,10 @@ const MiB = 1024 * 1024;
 /** Defaults; README ("Transport options") gives the reason for each. */
 export const transportDefaults = {
   namespace: 'default',
-  batchSize: 1000,
+  batchSize: 2000,
   batchBytes: 5 * MiB,
   flushIntervalMs: 1000,
-  concurrency: 2,
+  concurrency: 4,
   maxQueueDocs: 20_000,
   maxQueueBytes: 32 * MiB,
   maxSpillBytes: 1024 * MiB,
