@@ -45,7 +45,14 @@ const opts = new Command()
   .opts<{ smoke?: boolean; out?: string; only?: string; note?: string }>();
 
 const smoke = opts.smoke === true;
-const out = opts.out ?? (smoke ? join(tmpdir(), 'BENCHMARKS.smoke.md') : join(repoRoot, 'BENCHMARKS.md'));
+// only a full run replaces BENCHMARKS.md: a smoke run or a single scenario goes to a file of its own
+const out =
+  opts.out ??
+  (smoke
+    ? join(tmpdir(), 'BENCHMARKS.smoke.md')
+    : opts.only
+      ? join(tmpdir(), `BENCHMARKS.${opts.only.replaceAll(',', '+')}.md`)
+      : join(repoRoot, 'BENCHMARKS.md'));
 const keys = opts.only ? opts.only.split(',').map((k) => k.trim()) : Object.keys(scenarios);
 const unknown = keys.filter((k) => !scenarios[k]);
 if (unknown.length) {
