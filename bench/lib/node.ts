@@ -5,9 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../scripts/lib/proc.js';
 
 const repoRoot = process.env.MLMON_REPO_ROOT ?? process.cwd();
 
@@ -23,16 +23,8 @@ export interface BenchNode {
   dispose(): Promise<void>;
 }
 
-/** A loopback port nothing listens on at the moment of the call. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A loopback port nothing listens on at the moment of the call (the node scripts' own). */
+export { freePort };
 
 /** Runs scripts/es-node.ts without blocking: workers keep logging (and writing output) meanwhile. */
 function esNode(stateFile: string, port: number, args: string[]): Promise<void> {

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
+import { freePort } from '../../scripts/lib/proc.js';
 
 const repoRoot = process.env.MLMON_REPO_ROOT ?? process.cwd();
 
@@ -29,15 +29,8 @@ export interface OwnNode {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A loopback port nothing listens on at the moment of the call (the node scripts' own). */
+export { freePort };
 
 /** Runs scripts/es-node.ts for the nodes of `stateFile` (never ES_URL's cluster); returns its output. */
 export function esNode(stateFile: string, port: number | undefined, ...args: string[]): string {
