@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { MlmonError } from '../errors.js';
 import { indexBody } from '../setup/catalog.js';
+import { ensureIndex } from '../setup/ensure.js';
 import type { Baseline } from './types.js';
 
 /** The product's baseline index (a plain index: a baseline is replaced, not appended). */
@@ -33,18 +34,7 @@ export function validateName(what: 'model' | 'version', value: string): string {
 }
 
 export async function ensureBaselineIndex(client: Client, index: string): Promise<void> {
-  if (await client.indices.exists({ index })) return;
-  const body = indexBody('baselines');
-  try {
-    await client.indices.create({ index, ...body });
-  } catch (err) {
-    // created meanwhile by another process
-    if (
-      (err as { body?: { error?: { type?: string } } }).body?.error?.type !==
-      'resource_already_exists_exception'
-    )
-      throw err;
-  }
+  await ensureIndex(client, index, indexBody('baselines'));
 }
 
 export async function saveBaseline(

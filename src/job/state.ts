@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { indexBody } from '../setup/catalog.js';
+import { ensureIndex } from '../setup/ensure.js';
 
 /** Checkpoints and alert states: a plain index, one document per model / per alert key, replaced in place. */
 export const JOB_STATE_INDEX = 'mlmon-job-state';
@@ -19,23 +20,6 @@ export interface AlertState {
   threshold: number | string;
   first_seen: string;
   last_seen: string;
-}
-
-export async function ensureIndex(
-  client: Client,
-  index: string,
-  body: Record<string, unknown>,
-): Promise<void> {
-  if (await client.indices.exists({ index })) return;
-  try {
-    await client.indices.create({ index, ...body });
-  } catch (err) {
-    if (
-      (err as { body?: { error?: { type?: string } } }).body?.error?.type !==
-      'resource_already_exists_exception'
-    )
-      throw err;
-  }
 }
 
 /** The dedup key: one alert per model (and monitored version), feature, rule and metric. */

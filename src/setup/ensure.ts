@@ -21,3 +21,21 @@ export async function ensureStreamTemplates(client: Client, families: StreamFami
     }
   }
 }
+
+/** Creates a plain index of the product when missing; another process creating it meanwhile is fine. */
+export async function ensureIndex(
+  client: Client,
+  index: string,
+  body: Record<string, unknown>,
+): Promise<void> {
+  if (await client.indices.exists({ index })) return;
+  try {
+    await client.indices.create({ index, ...body });
+  } catch (err) {
+    if (
+      (err as { body?: { error?: { type?: string } } }).body?.error?.type !==
+      'resource_already_exists_exception'
+    )
+      throw err;
+  }
+}

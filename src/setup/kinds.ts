@@ -6,6 +6,7 @@
 import { MlmonError } from '../errors.js';
 import type { RawRequest } from '../es/raw-request.js';
 import type { Asset, AssetKind, Body } from './catalog.js';
+import { flattenSettings } from './compare.js';
 
 export interface KindOps {
   /** what the cluster holds, in the shape we send; undefined when absent */
@@ -104,8 +105,8 @@ const indexOps: KindOps = {
     const answer = await readAt(request, `index ${name}`, `/${enc(name)}`);
     const index = pick(answer, name);
     if (!index) return undefined;
-    const wanted = Object.keys(flatten(desired.settings)).map((k) => k.replace(/^index\./, ''));
-    const have = flatten(pick(index, 'settings'));
+    const wanted = Object.keys(flattenSettings(desired.settings)).map((k) => k.replace(/^index\./, ''));
+    const have = flattenSettings(pick(index, 'settings'));
     const settings: Body = {};
     for (const k of wanted) if (have[`index.${k}`] !== undefined) settings[`index.${k}`] = have[`index.${k}`];
     return { settings, mappings: index.mappings };
@@ -119,17 +120,6 @@ const indexOps: KindOps = {
   remove: (request, name) => removeAt(request, `index ${name}`, `/${enc(name)}`),
   ignore: [],
 };
-
-function flatten(settings: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const walk = (v: unknown, prefix: string) => {
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-      for (const [k, child] of Object.entries(v)) walk(child, prefix ? `${prefix}.${k}` : k);
-    } else out[prefix.startsWith('index.') ? prefix : `index.${prefix}`] = v;
-  };
-  walk(settings ?? {}, '');
-  return out;
-}
 
 export const kinds: Record<Exclude<AssetKind, 'kibana_objects'>, KindOps> = {
   component_template: simple(
