@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Client } from '@elastic/elasticsearch';
 import { profileFile } from '../src/baseline/profiler.js';
-import type { Baseline } from '../src/baseline/types.js';
+import type { Baseline } from '../src/contract/baseline-document.js';
 import { defaultRules } from '../src/metrics/rules.js';
 import { computeWindow } from '../src/metrics/window.js';
 import { toDocument } from '../src/transport/document.js';

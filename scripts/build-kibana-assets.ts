@@ -4,8 +4,8 @@
  * that it is up to date.
  */
 import { writeFileSync } from 'node:fs';
+import { kibanaSavedObjectsPath } from '../src/assets/kibana-objects.js';
 import { buildSavedObjects, toNdjson } from '../src/dashboard/saved-objects.js';
-import { kibanaSavedObjectsPath } from '../src/setup/kibana-objects.js';
 
 const objects = buildSavedObjects();
 writeFileSync(kibanaSavedObjectsPath(), toNdjson(objects));

@@ -6,11 +6,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { saveBaseline } from '../src/baseline/baseline-writer.js';
 import { profileFile } from '../src/baseline/profiler.js';
 import { loadSchema } from '../src/baseline/schema.js';
-import { saveBaseline } from '../src/baseline/store.js';
 import { summaryTable } from '../src/cli/baseline.js';
 import { createClient } from '../src/es/connection.js';
+import { readLocalNodeState } from '../src/es/local-node.js';
 import { requestViaClient } from '../src/es/raw-request.js';
 import { defaultRules } from '../src/metrics/rules.js';
 import { computeWindow } from '../src/metrics/window.js';
@@ -30,7 +31,7 @@ if (!process.env.ES_URL) {
   if (started.status !== 0) process.exit(started.status ?? 1);
 }
 
-const client = createClient();
+const client = createClient({}, {}, readLocalNodeState()?.elasticsearch?.url);
 const namespace = 'demo';
 // 0. what `mlmon setup` installs: templates, lifecycle, indices (roles, watches, Kibana where available)
 const setupPlan = await planSetup(requestViaClient(client), {});

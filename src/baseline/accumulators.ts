@@ -1,6 +1,6 @@
 import { DDSketch } from '@datadog/sketches-js';
-import { TOKENIZER_VERSION, tokenize } from './tokenizer.js';
-import type { CategoricalProfile, NumericProfile, TextProfile } from './types.js';
+import type { CategoricalProfile, NumericProfile, TextProfile } from '../contract/baseline-document.js';
+import { TOKENIZER_VERSION, tokenize } from '../contract/tokenizer.js';
 
 /** Welford's online mean and variance: one pass, numerically stable. */
 export class RunningMoments {

@@ -1,4 +1,4 @@
-import type { Baseline, FeatureProfile, ProfileType } from './types.js';
+import type { Baseline, FeatureProfile, ProfileType } from '../contract/baseline-document.js';
 
 export interface FeatureDiff {
   type: ProfileType;

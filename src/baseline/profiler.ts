@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
-import { MlmonError } from '../errors.js';
+import type { Baseline, FeatureProfile, ProfileType } from '../contract/baseline-document.js';
+import { MlmonError } from '../contract/errors.js';
+import { TOKENIZER_VERSION } from '../contract/tokenizer.js';
 import { binIndex, CategoricalAccumulator, NumericAccumulator, TextAccumulator } from './accumulators.js';
 import { checkReadable, detectFormat, type InputFormat, type Row, readRows } from './readers.js';
 import type { BaselineSchema } from './schema.js';
-import { TOKENIZER_VERSION } from './tokenizer.js';
-import type { Baseline, FeatureProfile, ProfileType } from './types.js';
 import { asBoolean, asCategory, asDate, asNumber, isNa, kindOf, type ValueRules } from './values.js';
 
 export interface ProfileOptions {

@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CsvError, parse } from 'csv-parse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { MlmonError } from '../errors.js';
+import { MlmonError } from '../contract/errors.js';
 
 export type InputFormat = 'csv' | 'jsonl' | 'parquet';
 

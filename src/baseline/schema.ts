@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ConfigError } from '../errors.js';
-import type { ProfileType } from './types.js';
+import type { ProfileType } from '../contract/baseline-document.js';
+import { ConfigError } from '../contract/errors.js';
 
 /** The optional YAML schema of `mlmon baseline --schema` (README, "Baselines"). */
 export interface FeatureSchema {

@@ -1,19 +1,14 @@
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { localBaselinePath, writeLocalBaseline } from '../baseline/baseline-file.js';
+import { getBaseline, listBaselines } from '../baseline/baseline-reader.js';
+import { saveBaseline, validateName } from '../baseline/baseline-writer.js';
 import { diffBaselines } from '../baseline/diff.js';
 import { profileFile } from '../baseline/profiler.js';
 import { loadSchema } from '../baseline/schema.js';
-import {
-  DEFAULT_BASELINE_INDEX,
-  getBaseline,
-  listBaselines,
-  localBaselinePath,
-  saveBaseline,
-  validateName,
-  writeLocalBaseline,
-} from '../baseline/store.js';
-import type { Baseline, FeatureProfile } from '../baseline/types.js';
-import { MlmonError } from '../errors.js';
+import type { Baseline, FeatureProfile } from '../contract/baseline-document.js';
+import { MlmonError } from '../contract/errors.js';
+import { BASELINES_INDEX } from '../contract/streams.js';
 import { requestViaClient } from '../es/raw-request.js';
 import { installBaselinePipelines } from '../setup/baseline-pipelines.js';
 import { fmt, table, withClient } from './context.js';
@@ -114,7 +109,7 @@ export function registerBaseline(program: Command): void {
     .option('--out <file>', 'local JSON copy (default: <dir>/<model>/<version>.json)')
     .option('--dir <dir>', 'directory of local baselines', '.mlmon/baselines')
     .option('--no-store', 'do not store the baseline in Elasticsearch')
-    .option('--index <name>', 'baseline index', DEFAULT_BASELINE_INDEX)
+    .option('--index <name>', 'baseline index', BASELINES_INDEX)
     .option('--json', 'print the baseline as JSON instead of a summary')
     .action(async (flags: ProfileFlags, cmd: Command) => {
       for (const required of ['model', 'version', 'from'] as const) {
@@ -203,7 +198,7 @@ export function registerBaseline(program: Command): void {
     .command('list')
     .description('baselines stored in Elasticsearch')
     .option('--model <name>', 'only this model')
-    .option('--index <name>', 'baseline index', DEFAULT_BASELINE_INDEX)
+    .option('--index <name>', 'baseline index', BASELINES_INDEX)
     .option('--json', 'print JSON')
     .action(async (flags: { model?: string; index: string; json?: boolean }, cmd: Command) => {
       const list = await withClient(cmd, (client) => listBaselines(client, flags.model, flags.index));
@@ -221,7 +216,7 @@ export function registerBaseline(program: Command): void {
   baseline
     .command('show <model> [version]')
     .description('one baseline (the newest of the model without a version)')
-    .option('--index <name>', 'baseline index', DEFAULT_BASELINE_INDEX)
+    .option('--index <name>', 'baseline index', BASELINES_INDEX)
     .option('--json', 'print JSON')
     .action(
       async (
@@ -250,7 +245,7 @@ export function registerBaseline(program: Command): void {
   baseline
     .command('diff <model> <from> <to>')
     .description('what changed between two versions: features, types, categories, vocabulary, ranges')
-    .option('--index <name>', 'baseline index', DEFAULT_BASELINE_INDEX)
+    .option('--index <name>', 'baseline index', BASELINES_INDEX)
     .option('--json', 'print JSON')
     .action(
       async (

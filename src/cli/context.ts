@@ -2,9 +2,20 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Command } from 'commander';
 import { createClient } from '../es/connection.js';
 import { explainEsError } from '../es/explain.js';
+import { readLocalNodeState } from '../es/local-node.js';
 
 export interface GlobalOptions {
   node?: string;
+}
+
+/** The command line's client: `--node`, else the environment, else the node `npm run es:start` started here. */
+export function cliClient(cmd: Command): Client {
+  const globals = cmd.optsWithGlobals<GlobalOptions>();
+  return createClient(
+    globals.node ? { node: globals.node } : {},
+    {},
+    readLocalNodeState()?.elasticsearch?.url,
+  );
 }
 
 /** Runs `fn` with a client for the command's cluster, closing it after and explaining its errors. */
@@ -12,8 +23,7 @@ export async function withClient<T>(
   cmd: Command,
   fn: (client: Client, where: string) => Promise<T>,
 ): Promise<T> {
-  const globals = cmd.optsWithGlobals<GlobalOptions>();
-  const client = createClient(globals.node ? { node: globals.node } : {});
+  const client = cliClient(cmd);
   const where = client.connectionPool.connections.map((c) => c.url.origin).join(', ') || 'the cluster';
   try {
     return await fn(client, where);

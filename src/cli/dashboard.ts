@@ -1,13 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { parseTime } from '../config/time.js';
+import { MlmonError } from '../contract/errors.js';
 import { buildReport } from '../dashboard/report.js';
 import type { ViewRequest } from '../dashboard/selection.js';
 import { startDashboardServer } from '../dashboard/server.js';
-import { MlmonError } from '../errors.js';
-import { createClient } from '../es/connection.js';
-import type { GlobalOptions } from './context.js';
-import { withClient } from './context.js';
-import { parseTime } from './monitor.js';
+import { cliClient, withClient } from './context.js';
 
 interface RangeOptions {
   from: string;
@@ -45,8 +43,7 @@ export function registerDashboard(program: Command): void {
     .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '5602')
     .action(async (o: { port: string }, cmd: Command) => {
       const port = parsePort(o.port);
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const client = createClient(globals.node ? { node: globals.node } : {});
+      const client = cliClient(cmd);
       let started: Awaited<ReturnType<typeof startDashboardServer>>;
       try {
         started = await startDashboardServer(client, port);

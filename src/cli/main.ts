@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ExitCode, MlmonError } from '../errors.js';
+import { packageVersion } from '../assets/package-files.js';
+import { ExitCode, MlmonError } from '../contract/errors.js';
+import { detectCapabilities } from '../es/capabilities.js';
 import { requestViaClient } from '../es/raw-request.js';
-import { detectCapabilities } from '../setup/capabilities.js';
 import { registerBaseline } from './baseline.js';
 import { withClient } from './context.js';
 import { registerDashboard } from './dashboard.js';
@@ -12,7 +13,7 @@ import { registerSetup } from './setup.js';
 const program = new Command()
   .name('mlmon')
   .description('Monitor ML model inputs in Elasticsearch')
-  .version('0.1.0')
+  .version(packageVersion())
   .option('--node <url>', 'Elasticsearch URL (default: ES_URL, else the node `npm run es:start` started)')
   // `mlmon baseline --version 3` is the model version; `mlmon --version` is ours
   .enablePositionalOptions()

@@ -1,25 +1,13 @@
 import type { Command } from 'commander';
-import { getBaseline, listBaselines } from '../baseline/store.js';
-import { ExitCode, MlmonError } from '../errors.js';
+import { getBaseline, listBaselines } from '../baseline/baseline-reader.js';
+import { loadConfig, type MlmonConfig } from '../config/mlmon-config.js';
+import { parseDuration, parseTime } from '../config/time.js';
+import { ExitCode, MlmonError } from '../contract/errors.js';
 import { MetricsExporter } from '../job/exporter.js';
 import { type RunReport, runOnce } from '../job/runner.js';
 import { JobState } from '../job/state.js';
 import { computeWindow, type WindowMetrics } from '../metrics/window.js';
-import { loadConfig, type MlmonConfig, parseDuration } from './config.js';
 import { fmt, table, withClient } from './context.js';
-
-/** ISO 8601, epoch milliseconds, `now`, or `now-15m` style. */
-export function parseTime(v: string, flag: string, now = Date.now()): number {
-  const rel = /^now(?:-(\d+)(ms|s|m|h|d))?$/.exec(v.trim());
-  if (rel) return rel[1] ? now - parseDuration(`${rel[1]}${rel[2]}`, flag) : now;
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (Number.isNaN(t))
-    throw new MlmonError(`${flag}: "${v}" is not a time`, {
-      exit: 'usage',
-      fix: 'use ISO 8601 (2026-01-01T10:00:00Z), epoch milliseconds, now or now-15m',
-    });
-  return t;
-}
 
 function metricsTable(m: WindowMetrics): string {
   const rows = Object.entries(m.features).map(([name, f]) => [

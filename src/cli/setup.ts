@@ -1,17 +1,17 @@
 import type { Command } from 'commander';
-import { allBaselines } from '../baseline/store.js';
-import { ConfigError, ExitCode, MlmonError } from '../errors.js';
-import { requestViaClient } from '../es/raw-request.js';
 import {
   type AssetKind,
   type CatalogOptions,
   parseRetention,
   validateCatalogOptions,
-} from '../setup/catalog.js';
+} from '../assets/catalog.js';
+import { allBaselines } from '../baseline/baseline-reader.js';
+import { loadConfig, type MlmonConfig } from '../config/mlmon-config.js';
+import { ConfigError, ExitCode, MlmonError } from '../contract/errors.js';
+import { requestViaClient } from '../es/raw-request.js';
 import type { AppliedEntry, PlanEntry, Planned, RemoveEntry } from '../setup/installer.js';
 import { kibanaFromEnv } from '../setup/kibana.js';
 import { type ApiKey, applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup.js';
-import { loadConfig, type MlmonConfig } from './config.js';
 import { table, withClient } from './context.js';
 
 interface SetupFlags {

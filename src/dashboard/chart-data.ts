@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { ChartSpec } from './assets.js';
+import type { ChartSpec } from './chart-assets.js';
 import { type QueryContext, type ResolvedRequest, resolveDataUrl } from './kibana-query.js';
 
 export interface ChartData {

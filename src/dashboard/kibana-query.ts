@@ -5,7 +5,7 @@
  * `%dashboard_context-must_clause%` / `-filter_clause%` / `-must_not_clause%`, `{"%timefilter%": true}`,
  * `{"%timefilter%": "min" | "max"}` and `interval: {"%autointerval%": ...}` in a `date_histogram`.
  */
-import type { Selection } from './assets.js';
+import type { Selection } from './chart-assets.js';
 
 export interface QueryContext {
   from: Date;

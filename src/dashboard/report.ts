@@ -2,10 +2,10 @@
  * `mlmon report`: one static HTML file with every dashboard's charts rendered to SVG on this side
  * (no script, no network: it opens anywhere) and the table of alert events in the time range.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@elastic/elasticsearch';
-import { readChart, readDashboards } from './assets.js';
+import { ASSET_PATHS } from '../assets/layout.js';
+import { readTextAsset } from '../assets/package-files.js';
+import { readChart, readDashboards } from './chart-assets.js';
 import { fetchChartData, withInlineData } from './chart-data.js';
 import { renderSvg } from './render.js';
 import { queryContext, type ViewRequest } from './selection.js';
@@ -129,10 +129,7 @@ export async function buildReport(client: Client, r: ViewRequest): Promise<Repor
   ]
     .filter(Boolean)
     .join(', ');
-  const template = readFileSync(
-    fileURLToPath(new URL('../../kibana/local/report.html', import.meta.url)),
-    'utf8',
-  );
+  const template = readTextAsset(ASSET_PATHS.page('report'));
   const fill: Record<string, string> = {
     title: escapeHtml(`ML input monitoring report${r.model ? `: ${r.model}` : ''}`),
     meta: escapeHtml(

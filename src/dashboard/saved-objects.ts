@@ -5,7 +5,7 @@
  * `searchSourceJSON`), references by name, and the migration versions of the oldest Kibana supported,
  * so that newer Kibanas migrate the objects forward on import.
  */
-import { chartNames, readChart, readDashboards, readObjectsDef } from './assets.js';
+import { chartNames, readChart, readDashboards, readObjectsDef } from './chart-assets.js';
 
 export interface SavedObject {
   type: 'index-pattern' | 'search' | 'visualization' | 'dashboard';

@@ -1,4 +1,4 @@
-import type { Selection } from './assets.js';
+import type { Selection } from './chart-assets.js';
 import type { QueryContext } from './kibana-query.js';
 
 /** What the local dashboard and the report are asked to show: a time range and optional selections. */

@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@elastic/elasticsearch';
-import { parseTime } from '../cli/monitor.js';
-import { chartNames, readChart, readDashboards } from './assets.js';
+import { ASSET_PATHS } from '../assets/layout.js';
+import { packagePath } from '../assets/package-files.js';
+import { parseTime } from '../config/time.js';
+import { chartNames, readChart, readDashboards } from './chart-assets.js';
 import { fetchChartData, withInlineData } from './chart-data.js';
 import { queryContext, type ViewRequest } from './selection.js';
 
@@ -21,7 +22,7 @@ const VENDOR: Record<string, string> = {
 };
 
 function pagePath(): string {
-  return fileURLToPath(new URL('../../kibana/local/dashboard.html', import.meta.url));
+  return packagePath(ASSET_PATHS.page('dashboard'));
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
-import { ConfigError } from '../errors.js';
-import { readLocalNodeState } from './local-node.js';
+import { ConfigError } from '../contract/errors.js';
 
 /** How to reach the cluster. Every field can also come from the environment (see `connectionFromEnv`). */
 export interface ConnectionOptions {
@@ -42,18 +41,17 @@ export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): Connect
 }
 
 /**
- * Explicit options win over the environment; without any cluster address, the node that
- * `npm run es:start` started in this directory is used (the demo and the tests).
+ * Explicit options win over the environment. `fallbackNode` is used when neither names a cluster:
+ * the command line passes the node `npm run es:start` started (a development convenience); the
+ * library passes none, so an application never reads the repository's development files.
  */
 export function resolveConnection(
   explicit: ConnectionOptions = {},
   env: NodeJS.ProcessEnv = process.env,
+  fallbackNode?: string,
 ): ConnectionOptions {
   const merged: ConnectionOptions = { ...connectionFromEnv(env), ...stripUndefined(explicit) };
-  if (!merged.node && !merged.cloudId) {
-    const local = readLocalNodeState()?.elasticsearch;
-    if (local) merged.node = local.url;
-  }
+  if (!merged.node && !merged.cloudId && fallbackNode) merged.node = fallbackNode;
   return merged;
 }
 
@@ -133,7 +131,11 @@ export function toClientOptions(opts: ConnectionOptions): ClientOptions {
   return out;
 }
 
-/** A client for the resolved connection. The caller owns it and closes it. */
-export function createClient(explicit: ConnectionOptions = {}, extra: Partial<ClientOptions> = {}): Client {
-  return new Client({ ...toClientOptions(resolveConnection(explicit)), ...extra });
+/** The one client factory: a client for the resolved connection. The caller owns it and closes it. */
+export function createClient(
+  explicit: ConnectionOptions = {},
+  extra: Partial<ClientOptions> = {},
+  fallbackNode?: string,
+): Client {
+  return new Client({ ...toClientOptions(resolveConnection(explicit, process.env, fallbackNode)), ...extra });
 }

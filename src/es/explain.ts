@@ -1,5 +1,5 @@
 import { errors } from '@elastic/elasticsearch';
-import { MlmonError } from '../errors.js';
+import { MlmonError } from '../contract/errors.js';
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
 

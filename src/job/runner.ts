@@ -1,8 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
-import { getBaseline, listBaselines } from '../baseline/store.js';
-import type { Baseline } from '../baseline/types.js';
-import type { MlmonConfig } from '../cli/config.js';
-import { MlmonError } from '../errors.js';
+import { getBaseline, listBaselines } from '../baseline/baseline-reader.js';
+import type { MlmonConfig } from '../config/mlmon-config.js';
+import type { Baseline } from '../contract/baseline-document.js';
+import { MlmonError } from '../contract/errors.js';
 import { computeWindow, type WindowMetrics } from '../metrics/window.js';
 import { type Notification, notify } from './notify.js';
 import { type AlertState, alertKey, JobState } from './state.js';

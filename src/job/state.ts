@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { indexBody } from '../setup/catalog.js';
-import { ensureIndex } from '../setup/ensure.js';
+import { indexBody } from '../assets/catalog.js';
+import { ensureIndex } from '../assets/ensure.js';
 
 /** Checkpoints and alert states: a plain index, one document per model / per alert key, replaced in place. */
 export const JOB_STATE_INDEX = 'mlmon-job-state';

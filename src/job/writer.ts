@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
+import { ensureStreamTemplates } from '../assets/ensure.js';
 import { type FeatureMetrics, METRIC_FIELDS, type WindowMetrics } from '../metrics/window.js';
-import { ensureStreamTemplates } from '../setup/ensure.js';
 import type { AlertState } from './state.js';
 
 export const metricsStream = (ns: string) => `metrics-mlmon.window-${ns}`;

@@ -1,5 +1,5 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { Baseline, FeatureProfile } from '../baseline/types.js';
+import type { Baseline, FeatureProfile } from '../contract/baseline-document.js';
 import { type Rules, rulesFor, type Severity, severityOf } from './rules.js';
 import {
   chiSquared,

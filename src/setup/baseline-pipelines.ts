@@ -2,10 +2,11 @@
  * A new baseline's vocabulary pipelines, installed as soon as it is stored (where the cluster has
  * ingest), so documents from other shippers are derived against it without re-running setup.
  */
-import type { Baseline } from '../baseline/types.js';
+
+import { pipelineAssetsFor } from '../assets/catalog.js';
+import type { Baseline } from '../contract/baseline-document.js';
+import { detectCapabilities } from '../es/capabilities.js';
 import type { RawRequest } from '../es/raw-request.js';
-import { detectCapabilities } from './capabilities.js';
-import { pipelineAssetsFor } from './catalog.js';
 import { applyPlan, planAssets } from './installer.js';
 import { baselinePipelines } from './pipelines.js';
 import { hasIngest } from './setup.js';

@@ -3,11 +3,13 @@
  * holds (create / update / unchanged, or skip with the reason); applying follows the plan in
  * install order and reports exactly what was and was not applied.
  */
-import { MlmonError } from '../errors.js';
+
+import type { Asset, AssetKind, Body } from '../assets/catalog.js';
+import { ExitCode, MlmonError } from '../contract/errors.js';
 import type { RawRequest } from '../es/raw-request.js';
-import type { Asset, AssetKind, Body } from './catalog.js';
+import { RequestError, requestFailed } from '../es/request-error.js';
 import { differences } from './compare.js';
-import { installedVersion, kinds, requestFailed } from './kinds.js';
+import { installedVersion, kinds } from './kinds.js';
 
 export type Action = 'create' | 'update' | 'unchanged' | 'skip';
 
@@ -130,7 +132,7 @@ export async function applyPlan(request: RawRequest, plan: Planned[]): Promise<A
       const e = toMlmonError(err, `${p.kind.replace('_', ' ')} ${p.name}`);
       error ??= e;
       entries.push({ ...entry, outcome: 'failed', error: e.message });
-      if (e.exitCode === 4) stopped = true;
+      if (e.exitCode === ExitCode.connection) stopped = true;
     }
   }
   if (!stopped) {
@@ -226,19 +228,19 @@ export async function removeAssets(
       entries.push({ kind: a.kind, name: a.name, outcome });
     } catch (err) {
       const e = toMlmonError(err, `${a.kind.replace('_', ' ')} ${a.name}`);
-      // templates still used by data streams the user keeps: the cluster says which
-      if (/in use|still in use|used by/i.test(e.message)) {
+      // templates still used by data streams the user keeps: the cluster's reason says which
+      if (e instanceof RequestError && /in use|used by/i.test(e.reason)) {
         entries.push({
           kind: a.kind,
           name: a.name,
           outcome: 'kept',
-          reason: e.message.replace(/^.*?: HTTP \d+: /, ''),
+          reason: e.reason,
         });
         continue;
       }
       error ??= e;
       entries.push({ kind: a.kind, name: a.name, outcome: 'failed', reason: e.message });
-      if (e.exitCode === 4) break;
+      if (e.exitCode === ExitCode.connection) break;
     }
   }
   return { entries, ...(error ? { error } : {}) };

@@ -1,11 +1,12 @@
-import { ConfigError } from '../errors.js';
+import { ASSET_PATHS } from '../assets/layout.js';
+import { readJsonAsset } from '../assets/package-files.js';
+import { fillPlaceholders } from '../assets/placeholders.js';
+import { ConfigError } from '../contract/errors.js';
 import { alertsStream } from '../job/writer.js';
-import { readJsonAsset } from './assets.js';
-import { fillPlaceholders } from './placeholders.js';
 
 /**
  * The Basic-license alternative to the watches: Kibana Elasticsearch-query rules (`.es-query`) over
- * the alerts data stream the job writes, rendered from `kibana/rules/*.json`. `mlmon setup` POSTs them
+ * the alerts data stream the job writes, rendered from `assets/kibana/rules/*.json`. `mlmon setup` POSTs them
  * to `/api/alerting/rule/<id>` (header `kbn-xsrf`) where Watcher is not licensed. On Basic only the
  * Index and Server log connectors work, so the optional action is a Server log one.
  */
@@ -77,7 +78,7 @@ export function renderKibanaRules(opts: KibanaRuleOptions): { id: string; body: 
     time_window_unit: window[2],
   };
   return KIBANA_RULES.map((name) => {
-    const body = fillPlaceholders(readJsonAsset(`kibana/rules/${name}.json`), params) as KibanaRuleBody;
+    const body = fillPlaceholders(readJsonAsset(ASSET_PATHS.kibanaRule(name)), params) as KibanaRuleBody;
     if (opts.serverLogConnectorId) {
       body.actions.push({
         group: QUERY_MATCHED,

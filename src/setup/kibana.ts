@@ -10,11 +10,11 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { MlmonError } from '../errors.js';
-import { versionAtLeast } from './capabilities.js';
+import { kibanaSavedObjectsPath } from '../assets/kibana-objects.js';
+import { MlmonError } from '../contract/errors.js';
+import { versionAtLeast } from '../es/capabilities.js';
 import { differences } from './compare.js';
 import type { Planned, RemoveEntry } from './installer.js';
-import { kibanaSavedObjectsPath } from './kibana-objects.js';
 
 /** The importable objects `npm run kibana:build` writes. */
 export const SAVED_OBJECTS_FILE = kibanaSavedObjectsPath();

@@ -3,9 +3,11 @@
  * `RawRequest`, so the installer works on any engine that speaks the API (the ingest pipelines are
  * tested on the OpenSearch ingest engine, which the official client refuses).
  */
-import { MlmonError } from '../errors.js';
+
+import type { Asset, AssetKind, Body } from '../assets/catalog.js';
+import { ExitCode, MlmonError } from '../contract/errors.js';
 import type { RawRequest } from '../es/raw-request.js';
-import type { Asset, AssetKind, Body } from './catalog.js';
+import { requestFailed } from '../es/request-error.js';
 import { flattenSettings } from './compare.js';
 
 export interface KindOps {
@@ -19,23 +21,6 @@ export interface KindOps {
 }
 
 const enc = encodeURIComponent;
-
-/** One line naming what failed and why; 401/403 explained with the privilege the cluster names. */
-export function requestFailed(what: string, status: number, body: unknown): MlmonError {
-  const error = (body as { error?: { type?: string; reason?: string } | string })?.error;
-  const reason = typeof error === 'string' ? error : (error?.reason ?? JSON.stringify(body)?.slice(0, 300));
-  if (status === 401)
-    return new MlmonError(`${what}: the cluster refused the credentials (401): ${reason}`, {
-      exit: 'auth',
-      fix: 'check ES_API_KEY, or ES_USERNAME and ES_PASSWORD',
-    });
-  if (status === 403)
-    return new MlmonError(`${what}: not allowed (403): ${reason}`, {
-      exit: 'auth',
-      fix: 'run setup as a user with the privileges README "Roles" lists for setup (the missing one is named above)',
-    });
-  return new MlmonError(`${what}: HTTP ${status}: ${reason}`, { exit: 'firing' });
-}
 
 async function call(request: RawRequest, what: string, method: string, path: string, body?: unknown) {
   const res = await request(method, path, body);
@@ -88,8 +73,12 @@ function withFix(ops: KindOps, fix: string): KindOps {
       try {
         await op(request, asset);
       } catch (err) {
-        if (!(err instanceof MlmonError) || err.exitCode === 4) throw err;
-        throw new MlmonError(err.message, { exit: err.exitCode === 5 ? 'auth' : 'partial', fix });
+        if (!(err instanceof MlmonError) || err.exitCode === ExitCode.connection) throw err;
+        throw new MlmonError(err.message, {
+          exit: err.exitCode === ExitCode.auth ? 'auth' : 'partial',
+          fix,
+          cause: err,
+        });
       }
     };
   return { ...ops, create: wrap(ops.create), update: wrap(ops.update) };

@@ -1,15 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { TOKENIZER_VERSION } from '../baseline/tokenizer.js';
-import type { Baseline } from '../baseline/types.js';
-import { DEAD_LETTER_DATASET } from '../transport/dead-letter.js';
-import { DATASET, ECS_VERSION, MAX_OOV_WORDS } from '../transport/document.js';
-import { transportDefaults } from '../transport/options.js';
+import { ASSET_PATHS } from '../assets/layout.js';
+import { readTextAsset } from '../assets/package-files.js';
+import type { Baseline } from '../contract/baseline-document.js';
+import { ECS_VERSION } from '../contract/document-fields.js';
+import { EMPTY_STRING_IS_NA, FIELD_LIMITS } from '../contract/limits.js';
+import { STREAMS, streamPrefix } from '../contract/streams.js';
+import { TOKENIZER_VERSION } from '../contract/tokenizer.js';
 
 /**
- * The ingest pipelines as PUT-ready bodies (README section: ingest-pipelines/README-section.md).
- * The JSON files under ingest-pipelines/pipelines/ hold the structure; markers `${...}` in them are
- * filled here: Painless sources from ingest-pipelines/painless/, script parameters from the
+ * The ingest pipelines as PUT-ready bodies (README, "Ingest pipelines").
+ * The JSON files under assets/elasticsearch/ingest-pipelines/ hold the structure; markers `${...}` in them are
+ * filled here: Painless sources from assets/elasticsearch/painless/, script parameters from the
  * transport's own constants (so pipeline and transport cannot drift), and pipeline names.
  */
 
@@ -41,17 +41,19 @@ export interface PipelineOptions {
   engine?: 'elasticsearch' | 'opensearch';
 }
 
-/** The sanitize limits the pipeline applies: the transport's defaults. */
+/** The sanitize limits the pipeline applies: the transport's defaults (one place: contract/limits.ts). */
 export const INGEST_LIMITS = {
-  max_string_length: transportDefaults.maxStringLength,
-  max_features: transportDefaults.maxFeatures,
-  max_array_length: transportDefaults.maxArrayLength,
-  max_depth: transportDefaults.maxDepth,
-  empty_string_is_na: transportDefaults.emptyStringIsNa,
+  max_string_length: FIELD_LIMITS.maxStringLength,
+  max_features: FIELD_LIMITS.maxFeatures,
+  max_array_length: FIELD_LIMITS.maxArrayLength,
+  max_depth: FIELD_LIMITS.maxDepth,
+  empty_string_is_na: EMPTY_STRING_IS_NA,
 } as const;
 
-const STREAM_PREFIX = `logs-${DATASET}-`;
-const DEAD_LETTER_PREFIX = `logs-${DEAD_LETTER_DATASET}-`;
+const DATASET = STREAMS.predictions.dataset;
+const DEAD_LETTER_DATASET = STREAMS['dead-letters'].dataset;
+const STREAM_PREFIX = streamPrefix('predictions');
+const DEAD_LETTER_PREFIX = streamPrefix('dead-letters');
 
 /** Fields of a raw prediction that become `mlmon.*` and leave the root. */
 const CONSUMED_FIELDS = [
@@ -83,15 +85,9 @@ const METADATA_FIELDS = [
   '_type',
 ];
 
-const packageRoot = new URL('../../', import.meta.url);
-
-function readAsset(relativePath: string): string {
-  return readFileSync(fileURLToPath(new URL(relativePath, packageRoot)), 'utf8');
-}
-
 /** Painless functions must precede statements: shared function files first, the script's body last. */
 export function painlessSource(...names: string[]): string {
-  return names.map((n) => readAsset(`ingest-pipelines/painless/${n}.painless`)).join('\n');
+  return names.map((n) => readTextAsset(ASSET_PATHS.painless(n))).join('\n');
 }
 
 function ids(prefix: string) {
@@ -120,7 +116,7 @@ function fill(value: unknown, markers: Record<string, unknown>): unknown {
 }
 
 function load(file: string, markers: Record<string, unknown>, opts: PipelineOptions): PipelineBody {
-  const raw = JSON.parse(readAsset(`ingest-pipelines/pipelines/${file}`)) as unknown;
+  const raw = JSON.parse(readTextAsset(ASSET_PATHS.ingestPipeline(file))) as unknown;
   const body = fill(raw, markers) as PipelineBody;
   if (opts.engine === 'opensearch') delete body._meta;
   return body;
@@ -130,7 +126,7 @@ function deriveParams(baseline: Record<string, unknown> | null): Record<string, 
   return {
     baseline,
     limits: INGEST_LIMITS,
-    max_oov_words: MAX_OOV_WORDS,
+    max_oov_words: FIELD_LIMITS.maxOovWords,
     consumed_fields: CONSUMED_FIELDS,
     ecs_version: ECS_VERSION,
     dataset: DATASET,

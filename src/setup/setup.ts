@@ -4,22 +4,23 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import type { Baseline } from '../baseline/types.js';
-import { MlmonError } from '../errors.js';
-import type { RawRequest } from '../es/raw-request.js';
-import type { Rules } from '../metrics/rules.js';
-import { type Capabilities, detectCapabilities, versionAtLeast } from './capabilities.js';
 import {
   type Asset,
   type AssetKind,
   type Body,
   type CatalogOptions,
   elasticsearchAssets,
-  PACKAGE_VERSION,
   pipelineAssetsFor,
   roleAssets,
   roleName,
-} from './catalog.js';
+} from '../assets/catalog.js';
+import { packageVersion } from '../assets/package-files.js';
+import type { Baseline } from '../contract/baseline-document.js';
+import { MlmonError } from '../contract/errors.js';
+import { type Capabilities, detectCapabilities, versionAtLeast } from '../es/capabilities.js';
+import type { RawRequest } from '../es/raw-request.js';
+import { RequestError, requestFailed } from '../es/request-error.js';
+import type { Rules } from '../metrics/rules.js';
 import {
   type ApplyReport,
   applyPlan,
@@ -37,7 +38,6 @@ import {
   removeKibanaRules,
 } from './kibana.js';
 import { renderKibanaRules } from './kibana-rules.js';
-import { requestFailed } from './kinds.js';
 import { baselinePipelines, pipelineAssets, predictionsPipelineId } from './pipelines.js';
 import { renderWatches } from './watches.js';
 
@@ -75,7 +75,7 @@ export function watchAssets(o: SetupOptions): Asset[] {
       kind: 'watch' as const,
       name: r.id,
       version,
-      body: { ...body, metadata: { ...meta, package_version: PACKAGE_VERSION } },
+      body: { ...body, metadata: { ...meta, package_version: packageVersion() } },
     };
   });
 }
@@ -168,16 +168,13 @@ export async function detect(request: RawRequest): Promise<Capabilities> {
         fix: 'upgrade the cluster to Elasticsearch 9',
         cause: err,
       });
-    if (/HTTP 403/.test(text))
-      throw new MlmonError(
-        `not allowed (403) to read what the cluster can do: ${text.replace(/^.*?HTTP 403: /, '').slice(0, 400)}`,
-        {
-          exit: 'auth',
-          fix: 'run setup as a user with the privileges README "Roles" lists for setup (the missing one is named above); nothing was applied',
-          cause: err,
-        },
-      );
-    if (/HTTP 401/.test(text))
+    if (err instanceof RequestError && err.status === 403)
+      throw new MlmonError(`not allowed (403) to read what the cluster can do: ${err.reason.slice(0, 400)}`, {
+        exit: 'auth',
+        fix: 'run setup as a user with the privileges README "Roles" lists for setup (the missing one is named above); nothing was applied',
+        cause: err,
+      });
+    if (err instanceof RequestError && err.status === 401)
       throw new MlmonError(`the cluster refused the credentials (401)`, {
         exit: 'auth',
         fix: 'check ES_API_KEY, or ES_USERNAME and ES_PASSWORD',

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../errors.js';
+import { ASSET_PATHS } from '../assets/layout.js';
+import { readJsonAsset, readTextAsset } from '../assets/package-files.js';
+import { fillPlaceholders } from '../assets/placeholders.js';
+import { ConfigError } from '../contract/errors.js';
 import { alertsStream, metricsStream } from '../job/writer.js';
 import { defaultRules, type Rules, rulesFor, type Thresholds } from '../metrics/rules.js';
-import { readJsonAsset } from './assets.js';
-import { fillPlaceholders } from './placeholders.js';
 
 /**
- * Watcher watches, one per rule family, rendered from the data files `kibana/watches/mlmon-<family>.json`
+ * Watcher watches, one per rule family, rendered from the data files `assets/elasticsearch/watches/mlmon-<family>.json`
  * with the thresholds of the job's rules (defaults or mlmon.yml), so the watch and the job cannot
  * disagree. `mlmon setup` PUTs them (`PUT _watcher/watch/<id>`) where the license has Watcher.
  */
@@ -175,10 +174,7 @@ const DURATION = /^\d+(s|m|h|d|w)$/;
 
 let alertDocsScript: string | undefined;
 function alertDocsSource(): string {
-  alertDocsScript ??= readFileSync(
-    fileURLToPath(new URL('../../kibana/watches/alert-docs.painless', import.meta.url)),
-    'utf8',
-  );
+  alertDocsScript ??= readTextAsset(ASSET_PATHS.watchScript('alert-docs'));
   return alertDocsScript;
 }
 
@@ -233,10 +229,7 @@ function renderOne(
       namespace: opts.namespace,
     },
   };
-  const body = fillPlaceholders(
-    readJsonAsset(`kibana/watches/mlmon-${def.family}.json`),
-    params,
-  ) as WatchBody;
+  const body = fillPlaceholders(readJsonAsset(ASSET_PATHS.watch(def.family)), params) as WatchBody;
   const bool = body.input.search.request.body.query.bool;
   if ('feature' in scope) {
     bool.filter.push({ term: { 'mlmon.feature.name': scope.feature } });

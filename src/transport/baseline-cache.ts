@@ -1,7 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
-import { getBaseline } from '../baseline/store.js';
-import type { Baseline } from '../baseline/types.js';
-import type { FeatureKind, SanitizeOptions } from './sanitize.js';
+import { getBaseline } from '../baseline/baseline-reader.js';
+import type { Baseline } from '../contract/baseline-document.js';
+import type { FeatureKind } from '../contract/features.js';
+import type { SanitizeOptions } from './sanitize.js';
 
 /** What log time needs of a baseline: the expected features, their types, the text vocabularies. */
 export interface BaselineContext {

@@ -1,12 +1,13 @@
+import { STREAMS } from '../contract/streams.js';
 import type { ItemResult } from './bulk.js';
 import { type Entry, entryBytes } from './entry.js';
 import type { ResolvedTransportOptions } from './options.js';
 
-export const DEAD_LETTER_DATASET = 'mlmon.dead_letters';
+const DEAD_LETTER_DATASET = STREAMS['dead-letters'].dataset;
 
 /**
  * A rejected document becomes a dead letter: the original JSON, byte for byte, with the reason, in
- * `logs-mlmon.dead_letters-<namespace>` (template: ingest-pipelines/index-templates/mlmon-dead-letters.json).
+ * `logs-mlmon.dead_letters-<namespace>` (template: assets/elasticsearch/index-templates/mlmon-dead-letters.json).
  * Clusters with a failure store on the predictions stream keep rejected documents there instead,
  * and answer 2xx; the transport counts those as dead-lettered too.
  */

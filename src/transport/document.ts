@@ -1,4 +1,7 @@
-import { tokenize } from '../baseline/tokenizer.js';
+import { ECS_VERSION } from '../contract/document-fields.js';
+import { FIELD_LIMITS } from '../contract/limits.js';
+import { predictionsStream, STREAMS } from '../contract/streams.js';
+import { tokenize } from '../contract/tokenizer.js';
 import type { BaselineContext } from './baseline-cache.js';
 import type { PredictionLog } from './prediction.js';
 import {
@@ -9,8 +12,7 @@ import {
   type TypedFeatures,
 } from './sanitize.js';
 
-export const ECS_VERSION = '8.17.0';
-export const DATASET = 'mlmon.predictions';
+const DATASET = STREAMS.predictions.dataset;
 
 export interface PredictionDocument {
   '@timestamp': string;
@@ -45,7 +47,7 @@ export interface PredictionDocument {
 }
 
 /** At most this many distinct out-of-vocabulary words are kept per text feature and document. */
-export const MAX_OOV_WORDS = 50;
+const MAX_OOV_WORDS = FIELD_LIMITS.maxOovWords;
 
 export interface DocumentOptions {
   id: string;
@@ -149,5 +151,5 @@ function derive(doc: PredictionDocument, context: BaselineContext, na: string[])
 }
 
 export function dataStreamName(namespace: string): string {
-  return `logs-${DATASET}-${namespace}`;
+  return predictionsStream(namespace);
 }

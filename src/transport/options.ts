@@ -1,10 +1,18 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../contract/errors.js';
+import { type FeatureKind, isFeatureKind } from '../contract/features.js';
+import { EMPTY_STRING_IS_NA, FIELD_LIMITS } from '../contract/limits.js';
+import {
+  BASELINES_INDEX,
+  DEFAULT_NAMESPACE,
+  deadLettersStream,
+  predictionsStream,
+  validateNamespace,
+} from '../contract/streams.js';
 import type { ConnectionOptions } from '../es/connection.js';
-import { dataStreamName } from './document.js';
-import type { FeatureKind, SanitizeOptions } from './sanitize.js';
+import type { SanitizeOptions } from './sanitize.js';
 
 /** A prom-client `Registry` (structural, so prom-client stays an optional dependency of the user). */
 export interface PromRegistryLike {
@@ -90,7 +98,7 @@ const MiB = 1024 * 1024;
 
 /** Defaults; README ("Transport options") gives the reason for each. */
 export const transportDefaults = {
-  namespace: 'default',
+  namespace: DEFAULT_NAMESPACE,
   batchSize: 2000,
   batchBytes: 5 * MiB,
   flushIntervalMs: 1000,
@@ -105,14 +113,14 @@ export const transportDefaults = {
   maxItemRetries: 5,
   requestTimeoutMs: 30_000,
   exitFlushTimeoutMs: 5000,
-  maxStringLength: 4096,
-  maxFeatures: 1000,
-  maxArrayLength: 1000,
-  maxDepth: 5,
-  emptyStringIsNa: true,
+  maxStringLength: FIELD_LIMITS.maxStringLength,
+  maxFeatures: FIELD_LIMITS.maxFeatures,
+  maxArrayLength: FIELD_LIMITS.maxArrayLength,
+  maxDepth: FIELD_LIMITS.maxDepth,
+  emptyStringIsNa: EMPTY_STRING_IS_NA,
   hashSecretEnv: 'MLMON_HASH_SECRET',
   sampleRate: 1,
-  baselineIndex: 'mlmon-baselines',
+  baselineIndex: BASELINES_INDEX,
   baselineRefreshMs: 300_000,
 } as const;
 
@@ -121,18 +129,6 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   if (!Number.isInteger(value) || value <= 0)
     throw new ConfigError(name, `must be a positive integer, got ${String(value)}`);
   return value;
-}
-
-/** Data stream namespaces: lowercase, no '-', none of the characters index names forbid, at most 100 bytes. */
-export function validateNamespace(ns: string): string {
-  if (!/^[a-z0-9_.]{1,100}$/.test(ns) || ns.startsWith('.') || ns.startsWith('_')) {
-    throw new ConfigError(
-      'namespace',
-      `"${ns}" is not a valid data stream namespace`,
-      'use lowercase letters, digits, "_" and "." (no "-"), at most 100 characters',
-    );
-  }
-  return ns;
 }
 
 export function defaultSpillDir(dataStream: string): string {
@@ -145,7 +141,7 @@ export function resolveTransportOptions(
 ): ResolvedTransportOptions {
   const d = transportDefaults;
   const namespace = validateNamespace(o.namespace ?? d.namespace);
-  const dataStream = dataStreamName(namespace);
+  const dataStream = predictionsStream(namespace);
   const maxQueueBytes = positiveInt('maxQueueBytes', o.maxQueueBytes, d.maxQueueBytes);
   const batchBytes = positiveInt(
     'batchBytes',
@@ -189,7 +185,7 @@ export function resolveTransportOptions(
   }
   const kinds = new Map<string, FeatureKind>();
   for (const [name, kind] of Object.entries(o.featureTypes ?? {})) {
-    if (!['numeric', 'categorical', 'text', 'boolean', 'datetime'].includes(kind)) {
+    if (!isFeatureKind(kind)) {
       throw new ConfigError(`featureTypes.${name}`, `unknown type "${kind}"`);
     }
     kinds.set(name, kind);
@@ -201,7 +197,7 @@ export function resolveTransportOptions(
   return {
     namespace,
     dataStream,
-    deadLetterIndex: o.deadLetterIndex ?? `logs-mlmon.dead_letters-${namespace}`,
+    deadLetterIndex: o.deadLetterIndex ?? deadLettersStream(namespace),
     defaults,
     batchSize: positiveInt('batchSize', o.batchSize, d.batchSize),
     batchBytes,

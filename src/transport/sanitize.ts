@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
+import type { FeatureKind } from '../contract/features.js';
 
 /**
  * Turns whatever the application passes as features into values Elasticsearch indexes without
  * rejection, and records every change as a flag on the document (README, "Bad input").
  * Runs on the request path: plain loops, no allocation beyond the output.
  */
-
-export type FeatureKind = 'numeric' | 'categorical' | 'text' | 'boolean' | 'datetime';
 
 export interface SanitizeOptions {
   /** longest string kept (characters); longer ones are cut and flagged */

@@ -4,10 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
+import { type Capabilities, detectCapabilities } from '../../src/es/capabilities.js';
 import { createClient } from '../../src/es/connection.js';
 import { readLocalNodeState } from '../../src/es/local-node.js';
 import { type RawRequest, requestViaClient, requestViaFetch } from '../../src/es/raw-request.js';
-import { type Capabilities, detectCapabilities } from '../../src/setup/capabilities.js';
 
 const repoRoot = process.env.MLMON_REPO_ROOT ?? process.cwd();
 

@@ -1,5 +1,5 @@
-import { TOKENIZER_VERSION } from '../../src/baseline/tokenizer.js';
-import type { Baseline, FeatureProfile, ProfileType } from '../../src/baseline/types.js';
+import type { Baseline, FeatureProfile, ProfileType } from '../../src/contract/baseline-document.js';
+import { TOKENIZER_VERSION } from '../../src/contract/tokenizer.js';
 
 function feature(type: ProfileType, extra: Partial<FeatureProfile> = {}): FeatureProfile {
   return { type, count: 100, na_count: 0, na_rate: 0, invalid_count: 0, ...extra };

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import { readJsonAsset } from '../../src/setup/assets.js';
+import { ASSET_PATHS } from '../../src/assets/layout.js';
+import { readJsonAsset } from '../../src/assets/package-files.js';
 import { dataStreamName } from '../../src/transport/document.js';
 
 /**
@@ -14,11 +15,11 @@ export async function installPredictionTemplate(
 ): Promise<string[]> {
   // the shipped component template's settings and mappings, inlined into a one-namespace template
   const predictions = readJsonAsset<{ template: { mappings: { properties: Record<string, unknown> } } }>(
-    'ingest-pipelines/component-templates/mlmon-predictions@package.json',
+    ASSET_PATHS.componentTemplate('predictions'),
   );
   Object.assign(predictions.template.mappings.properties, extraMappings);
   const deadLetters = readJsonAsset<{ template: unknown }>(
-    'ingest-pipelines/component-templates/mlmon-dead-letters@package.json',
+    ASSET_PATHS.componentTemplate('dead-letters'),
   );
   const names = [`test-${namespace}`, `test-dl-${namespace}`];
   // exact-name patterns never overlap each other; 300 outranks the product's own 250

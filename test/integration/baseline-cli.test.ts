@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { BaselineDiff } from '../../src/baseline/diff.js';
-import type { Baseline } from '../../src/baseline/types.js';
-import { ExitCode } from '../../src/errors.js';
+import type { Baseline } from '../../src/contract/baseline-document.js';
+import { ExitCode } from '../../src/contract/errors.js';
 import { mlmon } from '../helpers/cli.js';
 import { cleanup, testClient, uniqueName } from '../helpers/cluster.js';
 

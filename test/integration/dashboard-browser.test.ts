@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { readDashboards } from '../../src/dashboard/assets.js';
+import { readDashboards } from '../../src/dashboard/chart-assets.js';
 import { launchChromium, SCREENSHOT_DIR, watchErrors } from '../helpers/browser.js';
 import { mlmon } from '../helpers/cli.js';
 import { testClient } from '../helpers/cluster.js';

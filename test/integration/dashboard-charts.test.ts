@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type ChartSpec, chartNames, readChart } from '../../src/dashboard/assets.js';
+import { type ChartSpec, chartNames, readChart } from '../../src/dashboard/chart-assets.js';
 import { fetchChartData, withInlineData } from '../../src/dashboard/chart-data.js';
 import type { QueryContext } from '../../src/dashboard/kibana-query.js';
 import { chartView, dataMarks, type MarkItem, renderSvg } from '../../src/dashboard/render.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { tokenize } from '../../src/baseline/tokenizer.js';
+import { tokenize } from '../../src/contract/tokenizer.js';
 import type { RawRequest } from '../../src/es/raw-request.js';
 import {
   newestBaselinePipeline,
@@ -663,10 +663,11 @@ test('real indexing: a predictions data stream with the pipeline as default, dea
     },
   });
   assert.equal(streamRes.status, 200, JSON.stringify(streamRes.body));
-  const { readJsonAsset } = await import('../../src/setup/assets.js');
+  const { readJsonAsset } = await import('../../src/assets/package-files.js');
+  const { ASSET_PATHS } = await import('../../src/assets/layout.js');
   // the product's dead-letter mappings (its component template), inlined: one template for the engine
   const product = readJsonAsset<{ template: Record<string, unknown> }>(
-    'ingest-pipelines/component-templates/mlmon-dead-letters@package.json',
+    ASSET_PATHS.componentTemplate('dead-letters'),
   );
   const dlRes = await request('PUT', `/_index_template/${deadLetterTemplate}`, {
     data_stream: {},

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { binIndex } from '../../src/baseline/accumulators.js';
+import { saveBaseline } from '../../src/baseline/baseline-writer.js';
 import { profileFile } from '../../src/baseline/profiler.js';
-import { saveBaseline } from '../../src/baseline/store.js';
-import { tokenize } from '../../src/baseline/tokenizer.js';
-import type { Baseline } from '../../src/baseline/types.js';
+import type { Baseline } from '../../src/contract/baseline-document.js';
+import { tokenize } from '../../src/contract/tokenizer.js';
 import { defaultRules } from '../../src/metrics/rules.js';
 import {
   chiSquared,

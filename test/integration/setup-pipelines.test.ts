@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { elasticsearchAssets } from '../../src/assets/catalog.js';
 import { requestViaClient } from '../../src/es/raw-request.js';
 import { installBaselinePipelines } from '../../src/setup/baseline-pipelines.js';
-import { elasticsearchAssets } from '../../src/setup/catalog.js';
 import { applySetup, hasIngest, planSetup, teardown } from '../../src/setup/setup.js';
 import { ingestEngine, testClient, uniqueNamespace } from '../helpers/cluster.js';
 import { ingestTestBaseline } from '../helpers/ingest-baseline.js';

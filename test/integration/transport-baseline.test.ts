@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { saveBaseline } from '../../src/baseline/baseline-writer.js';
 import { profileFile } from '../../src/baseline/profiler.js';
 import { loadSchema } from '../../src/baseline/schema.js';
-import { saveBaseline } from '../../src/baseline/store.js';
-import { tokenize } from '../../src/baseline/tokenizer.js';
+import { tokenize } from '../../src/contract/tokenizer.js';
 import { dataStreamName, type PredictionDocument } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
 import { cleanup, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';

@@ -4,14 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { estypes } from '@elastic/elasticsearch';
+import { ASSET_PATHS } from '../../src/assets/layout.js';
+import { readJsonAsset } from '../../src/assets/package-files.js';
+import { getBaseline } from '../../src/baseline/baseline-reader.js';
+import { saveBaseline } from '../../src/baseline/baseline-writer.js';
 import { profileFile } from '../../src/baseline/profiler.js';
-import { getBaseline, saveBaseline } from '../../src/baseline/store.js';
-import { defaultConfig, type MlmonConfig } from '../../src/cli/config.js';
+import { defaultConfig, type MlmonConfig } from '../../src/config/mlmon-config.js';
 import { runOnce } from '../../src/job/runner.js';
 import { alertsStream, metricsStream } from '../../src/job/writer.js';
 import { defaultRules, type Rules } from '../../src/metrics/rules.js';
 import { type Alert, computeWindow, type WindowMetrics } from '../../src/metrics/window.js';
-import { readJsonAsset } from '../../src/setup/assets.js';
 import { type KibanaRuleBody, renderKibanaRules } from '../../src/setup/kibana-rules.js';
 import { type RenderedWatch, renderWatches, type WatchFamily } from '../../src/setup/watches.js';
 import { dataStreamName } from '../../src/transport/document.js';
@@ -114,8 +116,8 @@ function configOf(name: Scenario, rules: Rules): MlmonConfig {
 /** The shipped metrics and alerts templates, for this test's namespaces only (exact names, priority 300). */
 async function installJobTemplates(ns: string): Promise<void> {
   for (const [asset, pattern] of [
-    ['ingest-pipelines/index-templates/mlmon-metrics.json', metricsStream(ns)],
-    ['ingest-pipelines/index-templates/mlmon-alerts.json', alertsStream(ns)],
+    [ASSET_PATHS.indexTemplate('metrics'), metricsStream(ns)],
+    [ASSET_PATHS.indexTemplate('alerts'), alertsStream(ns)],
   ] as const) {
     const name = `test-${pattern}`;
     await client.indices.putIndexTemplate({

@@ -7,7 +7,7 @@ import { quantileSorted } from '../../src/baseline/accumulators.js';
 import { profileFile } from '../../src/baseline/profiler.js';
 import { MalformedRowError } from '../../src/baseline/readers.js';
 import { parseSchema } from '../../src/baseline/schema.js';
-import { ConfigError, ExitCode, MlmonError } from '../../src/errors.js';
+import { ConfigError, ExitCode, MlmonError } from '../../src/contract/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlmon-baseline-'));
 function file(name: string, text: string): string {

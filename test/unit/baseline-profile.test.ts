@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { profileFile } from '../../src/baseline/profiler.js';
 import { loadSchema } from '../../src/baseline/schema.js';
-import type { Baseline, FeatureProfile } from '../../src/baseline/types.js';
+import type { Baseline, FeatureProfile } from '../../src/contract/baseline-document.js';
 
 const dir = new URL('../fixtures/baseline/', import.meta.url).pathname;
 // computed independently with NumPy by scripts/golden/baseline_golden.py

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, ExitCode } from '../../src/errors.js';
+import { ConfigError, ExitCode } from '../../src/contract/errors.js';
 import { connectionFromEnv, resolveConnection, toClientOptions } from '../../src/es/connection.js';
 
 function configError(fn: () => unknown, option: string): void {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConfig, parseDuration } from '../../src/cli/config.js';
-import { parseTime } from '../../src/cli/monitor.js';
-import { ConfigError } from '../../src/errors.js';
+import { parseConfig } from '../../src/config/mlmon-config.js';
+import { parseDuration, parseTime } from '../../src/config/time.js';
+import { ConfigError } from '../../src/contract/errors.js';
 import { slackPayload } from '../../src/job/notify.js';
 import { alertKey } from '../../src/job/state.js';
 import { backfillWindows, windowsToRun } from '../../src/job/windows.js';

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { compile } from 'vega-lite';
-import { chartNames, readChart, readDashboards, readObjectsDef } from '../../src/dashboard/assets.js';
+import { kibanaObjectRefs, readKibanaSavedObjects } from '../../src/assets/kibana-objects.js';
+import { chartNames, readChart, readDashboards, readObjectsDef } from '../../src/dashboard/chart-assets.js';
 import { withInlineData } from '../../src/dashboard/chart-data.js';
 import { resolveDataUrl } from '../../src/dashboard/kibana-query.js';
 import { buildSavedObjects, toNdjson, visualizationId } from '../../src/dashboard/saved-objects.js';
 import { defaultRules } from '../../src/metrics/rules.js';
-import { kibanaObjectRefs, readKibanaSavedObjects } from '../../src/setup/kibana-objects.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../fixtures/kibana-saved-object.schema.json', import.meta.url), 'utf8'),

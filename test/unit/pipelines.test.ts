@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TOKENIZER_VERSION } from '../../src/baseline/tokenizer.js';
+import { ECS_VERSION } from '../../src/contract/document-fields.js';
+import { TOKENIZER_VERSION } from '../../src/contract/tokenizer.js';
 import {
   baselinePipelines,
   INGEST_LIMITS,
@@ -10,7 +11,6 @@ import {
   predictionsPipelineId,
   vocabularyPipeline,
 } from '../../src/setup/pipelines.js';
-import { ECS_VERSION } from '../../src/transport/document.js';
 import { transportDefaults } from '../../src/transport/options.js';
 import { ingestTestBaseline } from '../helpers/ingest-baseline.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Capabilities } from '../../src/setup/capabilities.js';
-import { elasticsearchAssets, parseRetention, roleAssets } from '../../src/setup/catalog.js';
+import { elasticsearchAssets, parseRetention, roleAssets } from '../../src/assets/catalog.js';
+import type { Capabilities } from '../../src/es/capabilities.js';
 import { differences, flattenSettings } from '../../src/setup/compare.js';
 import { checkSupported, rolesYaml } from '../../src/setup/setup.js';
 

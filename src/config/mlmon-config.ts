@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../contract/errors.js';
+import { BASELINES_INDEX, DEFAULT_NAMESPACE, streamPattern, validateNamespace } from '../contract/streams.js';
 import { defaultRules, type Rules, type Thresholds } from '../metrics/rules.js';
+import { parseDuration } from './time.js';
 
 /** `mlmon.yml` (README, "Configuration"). Flags win over the file. */
 export interface MlmonConfig {
@@ -18,25 +20,14 @@ export interface MlmonConfig {
 }
 
 export const defaultConfig: MlmonConfig = {
-  index: 'logs-mlmon.predictions-*',
-  baselineIndex: 'mlmon-baselines',
+  index: streamPattern('predictions'),
+  baselineIndex: BASELINES_INDEX,
   models: [],
   window: { everyMs: 5 * 60_000, delayMs: 60_000, maxCatchUp: 288 },
   rules: defaultRules,
   notify: {},
-  namespace: 'default',
+  namespace: DEFAULT_NAMESPACE,
 };
-
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-export function parseDuration(v: unknown, path: string): number {
-  const m = typeof v === 'string' ? DURATION.exec(v.trim()) : undefined;
-  if (!m) throw new ConfigError(path, `"${String(v)}" is not a duration`, 'write it as 30s, 5m, 1h or 1d');
-  const ms = Number(m[1]) * (UNIT[m[2] as string] as number);
-  if (ms <= 0) throw new ConfigError(path, 'must be longer than zero');
-  return ms;
-}
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -118,9 +109,7 @@ export function parseConfig(text: string, file = 'mlmon.yml'): MlmonConfig {
   if (doc.index !== undefined) c.index = str(doc.index, 'index');
   if (doc.baseline_index !== undefined) c.baselineIndex = str(doc.baseline_index, 'baseline_index');
   if (doc.namespace !== undefined) {
-    c.namespace = str(doc.namespace, 'namespace');
-    if (!/^[a-z0-9_.]{1,100}$/.test(c.namespace))
-      throw new ConfigError('namespace', 'lowercase letters, digits, "_" and "." only');
+    c.namespace = validateNamespace(str(doc.namespace, 'namespace'));
   }
   if (doc.models !== undefined) {
     if (!Array.isArray(doc.models)) throw new ConfigError('models', 'must be a list');

@@ -1,4 +1,5 @@
-import type { RawRequest } from '../es/raw-request.js';
+import type { RawRequest } from './raw-request.js';
+import { requestFailed } from './request-error.js';
 
 /** What a cluster can do, probed for real: each flag comes from a request that exercises it. */
 export interface Capabilities {
@@ -40,9 +41,7 @@ export async function detectCapabilities(request: RawRequest): Promise<Capabilit
     '/_nodes/_local?filter_path=nodes.*.version,nodes.*.build_flavor,nodes.*.modules.name',
   );
   if (local.status !== 200) {
-    throw new Error(
-      `GET /_nodes/_local answered HTTP ${local.status}: ${JSON.stringify(local.body).slice(0, 300)}`,
-    );
+    throw requestFailed('GET /_nodes/_local', local.status, local.body);
   }
   const nodeInfo = Object.values(
     (

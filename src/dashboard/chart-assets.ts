@@ -1,8 +1,7 @@
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { readJsonAsset } from '../setup/assets.js';
+import { ASSET_PATHS } from '../assets/layout.js';
+import { listAssets, readJsonAsset } from '../assets/package-files.js';
 
-/** A Vega-Lite spec as stored under `kibana/vega/`: Kibana's data-url form, untouched. */
+/** A Vega-Lite spec as stored under `assets/kibana/vega/`: Kibana's data-url form, untouched. */
 export type ChartSpec = Record<string, unknown> & {
   title?: string;
   description?: string;
@@ -48,31 +47,23 @@ export interface ObjectsDef {
 
 const DASHBOARD_ORDER = ['overview', 'feature-drilldown', 'predictions', 'operations'];
 
-function listJson(folder: string, suffix: string): string[] {
-  const dir = fileURLToPath(new URL(`../../${folder}/`, import.meta.url));
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(suffix))
-    .map((f) => f.slice(0, -suffix.length))
-    .sort();
-}
-
-/** The chart names: `kibana/vega/<name>.vl.json`. */
+/** The chart names: `assets/kibana/vega/<name>.vl.json`. */
 export function chartNames(): string[] {
-  return listJson('kibana/vega', '.vl.json');
+  return listAssets(ASSET_PATHS.vegaFolder, '.vl.json');
 }
 
 export function readChart(name: string): ChartSpec {
   if (!/^[a-z0-9-]+$/.test(name) || !chartNames().includes(name)) throw new Error(`no chart named ${name}`);
-  return readJsonAsset<ChartSpec>(`kibana/vega/${name}.vl.json`);
+  return readJsonAsset<ChartSpec>(ASSET_PATHS.vegaSpec(name));
 }
 
-/** The dashboards, in the order they are shown: `kibana/dashboards/<name>.json`. */
+/** The dashboards, in the order they are shown: `assets/kibana/dashboards/<name>.json`. */
 export function readDashboards(): (DashboardDef & { name: string })[] {
-  const names = listJson('kibana/dashboards', '.json');
+  const names = listAssets(ASSET_PATHS.dashboardsFolder, '.json');
   names.sort((a, b) => DASHBOARD_ORDER.indexOf(a) - DASHBOARD_ORDER.indexOf(b));
-  return names.map((name) => ({ name, ...readJsonAsset<DashboardDef>(`kibana/dashboards/${name}.json`) }));
+  return names.map((name) => ({ name, ...readJsonAsset<DashboardDef>(ASSET_PATHS.dashboard(name)) }));
 }
 
 export function readObjectsDef(): ObjectsDef {
-  return readJsonAsset<ObjectsDef>('kibana/objects.json');
+  return readJsonAsset<ObjectsDef>(ASSET_PATHS.kibanaObjects);
 }

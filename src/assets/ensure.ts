@@ -4,8 +4,8 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { requestViaClient } from '../es/raw-request.js';
+import { kinds } from '../setup/kinds.js';
 import { elasticsearchAssets, familyNames, type StreamFamily } from './catalog.js';
-import { kinds } from './kinds.js';
 
 export async function ensureStreamTemplates(client: Client, families: StreamFamily[]): Promise<void> {
   const request = requestViaClient(client);

@@ -1,5 +1,8 @@
 /** The stored profile of a model's training data (README, "Baselines"). Keys are stable. */
-export type ProfileType = 'numeric' | 'categorical' | 'text' | 'boolean' | 'datetime';
+import type { FeatureKind } from './features.js';
+
+/** A feature's kind as the baseline records it (the same list as the transport's). */
+export type ProfileType = FeatureKind;
 
 export interface NumericProfile {
   min: number;

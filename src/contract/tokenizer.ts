@@ -1,6 +1,6 @@
 /**
  * The one tokenizer, used identically when profiling training text, at log time and in the ingest
- * pipeline (a Painless port in ingest-pipelines/ follows the same rule).
+ * pipeline (a Painless port in assets/elasticsearch/painless/ follows the same rule).
  *
  * mlmon-word-v1: lowercase the text (locale-independent), then take each maximal run of code points
  * that are Unicode letters (L*), combining marks (M*) or numbers (N*). Everything else separates

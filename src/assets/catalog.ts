@@ -1,11 +1,22 @@
 /**
- * What `mlmon setup` installs: the asset data files under `ingest-pipelines/` (and, from other
+ * What `mlmon setup` installs: the asset data files under `assets/elasticsearch/` (and, from other
  * modules, pipelines, watches and Kibana objects), stamped with product and version, optionally
  * scoped to one data-stream namespace.
  */
-import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors.js';
-import { readJsonAsset } from './assets.js';
+import { ConfigError } from '../contract/errors.js';
+import {
+  type AssetFamily,
+  INDEX_FAMILIES,
+  type IndexFamily,
+  PRODUCT,
+  STREAM_FAMILIES,
+  type StreamFamily,
+  validateNamespace,
+} from '../contract/streams.js';
+import { ASSET_PATHS } from './layout.js';
+import { packageVersion, readJsonAsset } from './package-files.js';
+
+export { INDEX_FAMILIES, PRODUCT, STREAM_FAMILIES, type StreamFamily };
 
 export type AssetKind =
   | 'component_template'
@@ -29,16 +40,7 @@ export interface Asset {
   shared?: boolean;
 }
 
-/** Data streams (with their retention) and plain indices, one template family each. */
-export const STREAM_FAMILIES = ['predictions', 'dead-letters', 'metrics', 'alerts'] as const;
-export const INDEX_FAMILIES = ['baselines', 'job-state'] as const;
-export type StreamFamily = (typeof STREAM_FAMILIES)[number];
-type Family = StreamFamily | (typeof INDEX_FAMILIES)[number];
-
-export const PRODUCT = 'ml-input-monitor';
-export const PACKAGE_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+type Family = AssetFamily;
 
 /** Cluster-wide templates rank 250 (above the built-in 100-200); one namespace's rank above them. */
 const GLOBAL_PRIORITY = 250;
@@ -57,16 +59,10 @@ export interface CatalogOptions {
   defaultPipeline?: string;
 }
 
-const NAMESPACE = /^[a-z0-9_.]{1,100}$/;
 const RETENTION = /^\d+(d|h|m|s)$/;
 
 export function validateCatalogOptions(o: CatalogOptions): void {
-  if (o.namespace !== undefined && (!NAMESPACE.test(o.namespace) || o.namespace.startsWith('.')))
-    throw new ConfigError(
-      'namespace',
-      `"${o.namespace}" is not a data-stream namespace`,
-      'use lowercase letters, digits, _ and . (no -), at most 100 characters',
-    );
+  if (o.namespace !== undefined) validateNamespace(o.namespace);
   for (const [family, value] of Object.entries(o.retention ?? {})) {
     if (!(STREAM_FAMILIES as readonly string[]).includes(family))
       throw new ConfigError(
@@ -100,7 +96,7 @@ function stamp(body: Body, version: number): Body {
   const meta = (body._meta as Body | undefined) ?? {};
   return {
     ...body,
-    _meta: { ...meta, managed_by: PRODUCT, asset_version: version, package_version: PACKAGE_VERSION },
+    _meta: { ...meta, managed_by: PRODUCT, asset_version: version, package_version: packageVersion() },
   };
 }
 
@@ -122,7 +118,7 @@ function streamPattern(pattern: string, namespace?: string): string {
 }
 
 function ilmPolicy(name: string, retention: string): Asset {
-  const policy = readJsonAsset<Body>('ingest-pipelines/lifecycle/mlmon-retention.ilm.json');
+  const policy = readJsonAsset<Body>(ASSET_PATHS.ilmPolicy);
   const version = (policy._meta as { asset_version: number }).asset_version;
   const phases = policy.phases as { delete: { min_age: string } };
   phases.delete.min_age = retention;
@@ -135,8 +131,8 @@ function templateAssets(family: Family, o: CatalogOptions): Asset[] {
   // baselines and job state are shared by every namespace
   const namespace = isStream ? o.namespace : undefined;
   const names = familyNames(family, namespace);
-  const component = readJsonAsset<Body>(`ingest-pipelines/component-templates/mlmon-${family}@package.json`);
-  const index = readJsonAsset<Body>(`ingest-pipelines/index-templates/mlmon-${family}.json`);
+  const component = readJsonAsset<Body>(ASSET_PATHS.componentTemplate(family));
+  const index = readJsonAsset<Body>(ASSET_PATHS.indexTemplate(family));
   const componentVersion = component.version as number;
   const indexVersion = index.version as number;
 
@@ -215,14 +211,14 @@ export type RoleName = (typeof ROLES)[number];
 export function roleAssets(o: CatalogOptions = {}): Asset[] {
   const pattern = o.namespace ?? '*';
   return ROLES.map((role) => {
-    const text = JSON.stringify(readJsonAsset<Body>(`ingest-pipelines/roles/mlmon-${role}.json`));
+    const text = JSON.stringify(readJsonAsset<Body>(ASSET_PATHS.role(role)));
     const body = JSON.parse(text.replaceAll('{namespace}', pattern)) as Body;
     const metadata = body.metadata as { asset_version: number };
     return {
       kind: 'role' as const,
       name: roleName(role, o.namespace),
       version: metadata.asset_version,
-      body: { ...body, metadata: { ...metadata, managed_by: PRODUCT, package_version: PACKAGE_VERSION } },
+      body: { ...body, metadata: { ...metadata, managed_by: PRODUCT, package_version: packageVersion() } },
     };
   });
 }
@@ -232,9 +228,8 @@ export function roleName(role: RoleName, namespace?: string): string {
 }
 
 /** The settings and mappings of a plain index of the product (`baselines`, `job-state`). */
-export function indexBody(family: (typeof INDEX_FAMILIES)[number]): Body {
-  return readJsonAsset<Body>(`ingest-pipelines/component-templates/mlmon-${family}@package.json`)
-    .template as Body;
+export function indexBody(family: IndexFamily): Body {
+  return readJsonAsset<Body>(ASSET_PATHS.componentTemplate(family)).template as Body;
 }
 
 /** The ingest pipelines (static ones, then one per baseline), stamped like the other assets. */
