@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { indexBody } from '../assets/catalog.js';
 import { ensureIndex } from '../assets/ensure.js';
+import { JOB_STATE_INDEX } from '../contract/streams.js';
 
-/** Checkpoints and alert states: a plain index, one document per model / per alert key, replaced in place. */
-export const JOB_STATE_INDEX = 'mlmon-job-state';
+/** Checkpoints and alert states live in JOB_STATE_INDEX: one document per model / per alert key, replaced in place. */
 
 export interface AlertState {
   key: string;

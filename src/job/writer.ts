@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { ensureStreamTemplates } from '../assets/ensure.js';
+import { alertsStream, metricsStream } from '../contract/streams.js';
 import { type FeatureMetrics, METRIC_FIELDS, type WindowMetrics } from '../metrics/window.js';
 import type { AlertState } from './state.js';
-
-export const metricsStream = (ns: string) => `metrics-mlmon.window-${ns}`;
-export const alertsStream = (ns: string) => `logs-mlmon.alerts-${ns}`;
 
 /** Installs the metric and alert templates when missing (`mlmon setup` manages them for upgrades). */
 export async function ensureJobTemplates(client: Client): Promise<void> {

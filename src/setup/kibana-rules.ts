@@ -2,7 +2,7 @@ import { ASSET_PATHS } from '../assets/layout.js';
 import { readJsonAsset } from '../assets/package-files.js';
 import { fillPlaceholders } from '../assets/placeholders.js';
 import { ConfigError } from '../contract/errors.js';
-import { alertsStream } from '../job/writer.js';
+import { alertsStream } from '../contract/streams.js';
 
 /**
  * The Basic-license alternative to the watches: Kibana Elasticsearch-query rules (`.es-query`) over

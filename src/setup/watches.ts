@@ -3,7 +3,7 @@ import { ASSET_PATHS } from '../assets/layout.js';
 import { readJsonAsset, readTextAsset } from '../assets/package-files.js';
 import { fillPlaceholders } from '../assets/placeholders.js';
 import { ConfigError } from '../contract/errors.js';
-import { alertsStream, metricsStream } from '../job/writer.js';
+import { alertsStream, metricsStream } from '../contract/streams.js';
 import { defaultRules, type Rules, rulesFor, type Thresholds } from '../metrics/rules.js';
 
 /**

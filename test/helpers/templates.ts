@@ -18,9 +18,7 @@ export async function installPredictionTemplate(
     ASSET_PATHS.componentTemplate('predictions'),
   );
   Object.assign(predictions.template.mappings.properties, extraMappings);
-  const deadLetters = readJsonAsset<{ template: unknown }>(
-    ASSET_PATHS.componentTemplate('dead-letters'),
-  );
+  const deadLetters = readJsonAsset<{ template: unknown }>(ASSET_PATHS.componentTemplate('dead-letters'));
   const names = [`test-${namespace}`, `test-dl-${namespace}`];
   // exact-name patterns never overlap each other; 300 outranks the product's own 250
   await client.indices.putIndexTemplate({
