@@ -6,7 +6,7 @@ import { deadLetterEntry } from './dead-letter.js';
 import type { Entry } from './entry.js';
 import type { ResolvedTransportOptions } from './options.js';
 import { SpillStore } from './spill.js';
-import type { ShutdownReport, TransportProblem, TransportStats } from './stats.js';
+import type { ShutdownReport, TransportProblem, TransportStats } from './transport-stats.js';
 
 /** The server's own reason when there is one ("action [indices:data/write/bulk] is unauthorized ..."). */
 function reasonOf(error: Error): string {
