@@ -16,8 +16,8 @@ import { requestViaClient } from '../src/es/raw-request.js';
 import { defaultRules } from '../src/metrics/rules.js';
 import { computeWindow } from '../src/metrics/window.js';
 import { applySetup, planSetup } from '../src/setup/setup.js';
+import { createMonitor } from '../src/transport/create-monitor.js';
 import { dataStreamName } from '../src/transport/document.js';
-import { createMonitor } from '../src/transport/monitor.js';
 import { repoRoot } from './lib/paths.js';
 
 if (!process.env.ES_URL) {

@@ -7,10 +7,10 @@ export {
   createClient,
   resolveConnection,
 } from './es/connection.js';
+export { createMonitor, type Monitor, type MonitorOptions } from './transport/create-monitor.js';
 export { dataStreamName, type PredictionDocument, toDocument } from './transport/document.js';
 export { MlInputTransport, type MlInputTransportOptions } from './transport/ml-input-transport.js';
-export { createMonitor, type Monitor, type MonitorOptions } from './transport/monitor.js';
 export { type TransportOptions, transportDefaults } from './transport/options.js';
 export type { PredictionLog } from './transport/prediction.js';
 export { installShutdownHooks, type ShutdownHookOptions } from './transport/shutdown-hooks.js';
-export type { ShutdownReport, TransportProblem, TransportStats } from './transport/stats.js';
+export type { ShutdownReport, TransportProblem, TransportStats } from './transport/transport-stats.js';

@@ -10,9 +10,9 @@ import pino from 'pino';
 import pinoElasticsearchModule from 'pino-elasticsearch';
 import winston from 'winston';
 import { ElasticsearchTransport, type ElasticsearchTransportOptions } from 'winston-elasticsearch';
+import { createMonitor } from '../../src/transport/create-monitor.js';
 import { dataStreamName } from '../../src/transport/document.js';
-import { createMonitor } from '../../src/transport/monitor.js';
-import type { TransportStats } from '../../src/transport/stats.js';
+import type { TransportStats } from '../../src/transport/transport-stats.js';
 import type { BenchPrediction } from './payload.js';
 
 // the package is CommonJS (`module.exports = fn`) but its types declare a default export: under

@@ -9,14 +9,43 @@ export interface ItemResult {
   failureStore?: string;
 }
 
+/**
+ * A `_bulk` request that got no per-item answer. `status` is the HTTP status when the cluster
+ * answered (0 if it gave none), undefined when it did not answer at all (connection refused or
+ * reset, timeout, DNS, TLS, product check) or answered with the wrong number of items.
+ */
+export class BulkRequestError extends Error {
+  override readonly name = 'BulkRequestError';
+
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    /** the server's own reason when there is one ("action [indices:data/write/bulk] is unauthorized ..."), else the message */
+    readonly reason: string,
+    /** what the client threw: reported as is in the `warn` event */
+    override readonly cause: Error,
+  ) {
+    super(message);
+  }
+}
+
 export type BulkOutcome =
   | { kind: 'items'; items: ItemResult[] }
-  | { kind: 'failed'; retryable: boolean; status: number | undefined; tooLarge: boolean; error: Error };
+  | { kind: 'failed'; error: BulkRequestError };
 
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/** The server's own reason, from any client error that carries the response body. */
+function serverReason(error: Error): string | undefined {
+  const body = (error as { meta?: { body?: { error?: { reason?: string } } } }).meta?.body;
+  return body?.error?.reason;
+}
 
-export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_STATUS.has(status);
+/** What the client threw, as the typed error the shipper decides on. */
+export function toBulkRequestError(err: unknown): BulkRequestError {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const reason = serverReason(error) ?? error.message;
+  // only a ResponseError is an answer from the cluster; the others never reached it
+  const status = err instanceof errors.ResponseError ? (err.meta.statusCode ?? 0) : undefined;
+  return new BulkRequestError(error.message, status, reason, error);
 }
 
 /** One `_bulk` request of `create` actions with the pre-serialized documents; never throws. */
@@ -55,29 +84,11 @@ export async function sendBulk(
       return out;
     });
     if (items.length !== entries.length) {
-      return {
-        kind: 'failed',
-        retryable: true,
-        status: undefined,
-        tooLarge: false,
-        error: new Error(`bulk response had ${items.length} items for ${entries.length} documents`),
-      };
+      const error = new Error(`bulk response had ${items.length} items for ${entries.length} documents`);
+      return { kind: 'failed', error: new BulkRequestError(error.message, undefined, error.message, error) };
     }
     return { kind: 'items', items };
   } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
-    if (err instanceof errors.ResponseError) {
-      const status = err.meta.statusCode ?? 0;
-      return {
-        kind: 'failed',
-        // 401/403 are kept and retried too: credentials get fixed, documents must not be lost meanwhile
-        retryable: isRetryableStatus(status) || status === 401 || status === 403 || status >= 500,
-        status,
-        tooLarge: status === 413,
-        error,
-      };
-    }
-    // connection refused or reset, timeouts, DNS, TLS, product check: all worth retrying
-    return { kind: 'failed', retryable: true, status: undefined, tooLarge: false, error };
+    return { kind: 'failed', error: toBulkRequestError(err) };
   }
 }

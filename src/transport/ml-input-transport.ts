@@ -9,7 +9,7 @@ import { type ResolvedTransportOptions, resolveTransportOptions, type TransportO
 import type { PredictionLog } from './prediction.js';
 import { registerTransportMetrics } from './prometheus.js';
 import { Shipper } from './shipper.js';
-import type { ShutdownReport, TransportStats } from './stats.js';
+import type { ShutdownReport, TransportStats } from './transport-stats.js';
 
 export type MlInputTransportOptions = TransportOptions & TransportStream.TransportStreamOptions;
 

@@ -1,6 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { PromRegistryLike } from './options.js';
-import type { TransportStats } from './stats.js';
+import type { TransportStats } from './transport-stats.js';
 
 const COUNTERS: [keyof TransportStats, string][] = [
   ['indexed', 'documents stored'],

@@ -1,4 +1,4 @@
-import type { ShutdownReport } from './stats.js';
+import type { ShutdownReport } from './transport-stats.js';
 
 export interface ShutdownHookOptions {
   timeoutMs?: number;

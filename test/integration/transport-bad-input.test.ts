@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
-import type { TransportProblem } from '../../src/transport/stats.js';
+import type { TransportProblem } from '../../src/transport/transport-stats.js';
 import { anyPrediction } from '../helpers/arbitraries.js';
 import { cleanup, testClient, uniqueNamespace } from '../helpers/cluster.js';
 import { storedSummary } from '../helpers/stored.js';

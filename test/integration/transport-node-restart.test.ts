@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
-import type { TransportProblem } from '../../src/transport/stats.js';
+import type { TransportProblem } from '../../src/transport/transport-stats.js';
 import { startOwnNode } from '../helpers/own-node.js';
 import { storedSummary } from '../helpers/stored.js';
 import { installPredictionTemplate } from '../helpers/templates.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport, type MlInputTransportOptions } from '../../src/transport/ml-input-transport.js';
-import type { TransportProblem } from '../../src/transport/stats.js';
+import type { TransportProblem } from '../../src/transport/transport-stats.js';
 import { FileRealm, type OwnNode, startOwnNode } from '../helpers/own-node.js';
 import { eventually, storedSummary } from '../helpers/stored.js';
 import { installPredictionTemplate } from '../helpers/templates.js';

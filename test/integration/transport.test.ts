@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport, type MlInputTransportOptions } from '../../src/transport/ml-input-transport.js';
-import type { TransportProblem } from '../../src/transport/stats.js';
+import type { TransportProblem } from '../../src/transport/transport-stats.js';
 import { cleanup, testClient, uniqueNamespace } from '../helpers/cluster.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { eventually, storedSummary } from '../helpers/stored.js';

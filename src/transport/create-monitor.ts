@@ -1,7 +1,7 @@
 import winston from 'winston';
 import { MlInputTransport, type MlInputTransportOptions } from './ml-input-transport.js';
 import type { PredictionLog } from './prediction.js';
-import type { ShutdownReport, TransportStats } from './stats.js';
+import type { ShutdownReport, TransportStats } from './transport-stats.js';
 
 export interface MonitorOptions extends MlInputTransportOptions {
   /** the application's winston logger: the transport is added to it; otherwise a logger is made */

@@ -25,6 +25,12 @@ export interface TransportStats {
   lastSuccessAt: string | undefined;
 }
 
+/** The counts the shipper keeps; the rest of the stats are read from its queue and disk buffer. */
+export type ShipperCounters = Pick<
+  TransportStats,
+  'indexed' | 'retried' | 'failed' | 'deadLettered' | 'dropped' | 'sampledOut' | 'ignored'
+>;
+
 /** A problem the transport reports through its `warn` event; it never throws into the application. */
 export interface TransportProblem {
   severity: 'warning' | 'error';

@@ -1,0 +1,158 @@
+import type { RetryBackoff } from './backoff.js';
+import type { BulkRequestError, ItemResult } from './bulk.js';
+import { deadLetterEntry } from './dead-letter.js';
+import type { Entry } from './entry.js';
+import type { EntryQueue } from './entry-queue.js';
+import { classifyItem, type RequestOutcome } from './item-outcome.js';
+import type { ResolvedTransportOptions } from './options.js';
+import type { SpillStore } from './spill.js';
+import type { ShipperCounters, TransportProblem } from './transport-stats.js';
+
+/**
+ * Carries out the decisions of item-outcome.ts for one answered batch: counts, reports, puts what
+ * is kept back in the queue, turns rejections into dead letters, and releases disk segments.
+ */
+export class BatchResults {
+  lastSuccessAt: string | undefined;
+
+  constructor(
+    private readonly opts: ResolvedTransportOptions,
+    private readonly queue: EntryQueue,
+    private readonly backoff: RetryBackoff,
+    private readonly counters: ShipperCounters,
+    private readonly spill: SpillStore | undefined,
+    private readonly problem: (p: TransportProblem) => void,
+  ) {}
+
+  /** The request got no item answers (413 halving is the scheduler's: it is about batch size). */
+  onRequestFailure(
+    batch: Entry[],
+    error: BulkRequestError,
+    outcome: Exclude<RequestOutcome, { kind: 'halve' }>,
+  ): void {
+    if (outcome.kind === 'reject') {
+      for (const e of batch) {
+        const item = { status: error.status ?? 0, errorType: 'request_rejected', reason: error.message };
+        if (e.index === this.opts.deadLetterIndex) this.giveUp(e, item);
+        else this.toDeadLetter(e, item);
+      }
+      return;
+    }
+    if (!this.backoff.failing) {
+      const auth = outcome.kind === 'auth_keep';
+      const what = !auth
+        ? 'the cluster is unavailable'
+        : outcome.status === 401
+          ? 'the cluster refused our credentials (401)'
+          : `not allowed to write (403: a privilege such as create_doc on ${this.opts.dataStream} is missing)`;
+      this.problem({
+        severity: auth ? 'error' : 'warning',
+        code: auth ? 'auth_failed' : 'cluster_unavailable',
+        message: `${what}: ${error.reason}; keeping the documents and retrying with backoff`,
+        error: error.cause,
+      });
+    }
+    this.retry(batch);
+    this.backoff.fail();
+  }
+
+  onItems(batch: Entry[], items: ItemResult[]): void {
+    const again: Entry[] = [];
+    let throttled = false;
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i] as Entry;
+      const item = items[i] as ItemResult;
+      const outcome = classifyItem(item, {
+        attempts: e.attempts,
+        maxItemRetries: this.opts.maxItemRetries,
+        isDeadLetter: e.index === this.opts.deadLetterIndex,
+      });
+      switch (outcome.kind) {
+        case 'stored':
+        case 'conflict':
+          this.counters[outcome.counter]++;
+          this.settle(e);
+          break;
+        case 'failure_store':
+          this.counters.deadLettered++;
+          this.problem({
+            severity: 'warning',
+            code: 'dead_lettered',
+            message: `document ${e.id} went to the failure store`,
+            count: 1,
+          });
+          this.settle(e);
+          break;
+        case 'retry':
+          throttled ||= outcome.throttle;
+          if (outcome.countsAttempt) e.attempts++;
+          again.push(e);
+          break;
+        case 'auth_keep':
+          throttled = true;
+          if (!this.backoff.failing) {
+            this.problem({
+              severity: 'error',
+              code: 'auth_failed',
+              message: `not allowed to write to ${e.index} (${item.status} ${item.errorType ?? ''}: ${item.reason ?? ''}); keeping the documents and retrying`,
+            });
+          }
+          again.push(e);
+          break;
+        case 'dead_letter':
+          this.toDeadLetter(e, item);
+          break;
+        case 'failed':
+          this.giveUp(e, item);
+          break;
+      }
+    }
+    if (again.length) {
+      this.retry(again);
+      if (throttled) this.backoff.fail();
+    }
+    if (again.length < batch.length) {
+      this.lastSuccessAt = new Date().toISOString();
+      if (!throttled && this.backoff.failing) {
+        this.backoff.reset();
+        this.problem({
+          severity: 'warning',
+          code: 'cluster_available',
+          message: 'the cluster accepts documents again',
+        });
+      }
+    }
+  }
+
+  private retry(entries: Entry[]): void {
+    this.queue.requeueFront(entries);
+    this.counters.retried += entries.length;
+  }
+
+  /** A rejected dead letter: nowhere else to go. */
+  private giveUp(e: Entry, item: ItemResult): void {
+    this.counters.failed++;
+    this.problem({
+      severity: 'error',
+      code: 'failed',
+      message: `dead letter ${e.id} could not be stored either (${item.status} ${item.errorType ?? ''}: ${item.reason ?? ''})`,
+      count: 1,
+    });
+    this.settle(e);
+  }
+
+  /** A rejected document goes to the dead-letter stream, after the retries already waiting. */
+  private toDeadLetter(e: Entry, item: ItemResult): void {
+    this.problem({
+      severity: 'warning',
+      code: 'dead_lettered',
+      message: `document ${e.id} rejected (${item.status} ${item.errorType ?? ''}: ${item.reason ?? ''}); sent to ${this.opts.deadLetterIndex}`,
+      count: 1,
+    });
+    this.queue.pushRetry(deadLetterEntry(e, item, this.opts));
+  }
+
+  private settle(e: Entry): void {
+    if (e.segment) this.spill?.settleEntry(e.segment);
+  }
+}
