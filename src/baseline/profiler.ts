@@ -2,10 +2,11 @@ import { basename } from 'node:path';
 import { MlmonError } from '../errors.js';
 import { binIndex, CategoricalAccumulator, NumericAccumulator, TextAccumulator } from './accumulators.js';
 import { checkReadable, detectFormat, type InputFormat, type Row, readRows } from './readers.js';
-import type { BaselineSchema } from './schema.js';
+import { type BaselineSchema, valueRules } from './schema.js';
 import { TOKENIZER_VERSION } from './tokenizer.js';
+import { columnType } from './type-inference.js';
 import type { Baseline, FeatureProfile, ProfileType } from './types.js';
-import { asBoolean, asCategory, asDate, asNumber, isNa, kindOf, type ValueRules } from './values.js';
+import { asBoolean, asCategory, asDate, asNumber, isNa, type ValueRules } from './values.js';
 
 export interface ProfileOptions {
   file: string;
@@ -44,11 +45,6 @@ export const baselineDefaults = {
   inferRows: 10_000,
 } as const;
 
-/** A numeric column is numeric when at least this share of its sampled values are numbers. */
-const NUMERIC_SHARE = 0.95;
-/** Strings averaging this many tokens or more are text, fewer are categories. */
-const TEXT_MIN_TOKENS = 4;
-
 interface Column {
   name: string;
   type: ProfileType;
@@ -60,26 +56,6 @@ interface Column {
   text?: TextAccumulator;
   bool?: { true: number; false: number };
   dates?: { min: number; max: number };
-}
-
-/** Infers a column's type from sampled values (README, "Baselines": inference rules). */
-export function inferType(values: unknown[], rules: ValueRules): ProfileType {
-  const kinds = { number: 0, boolean: 0, datetime: 0, string: 0 };
-  let tokens = 0;
-  let present = 0;
-  for (const v of values) {
-    const k = kindOf(v, rules);
-    if (k === 'na') continue;
-    present++;
-    kinds[k]++;
-    if (k === 'string') tokens += String(v).split(/\s+/).filter(Boolean).length;
-  }
-  if (present === 0) return 'categorical';
-  if (kinds.boolean === present) return 'boolean';
-  if (kinds.number >= NUMERIC_SHARE * present) return 'numeric';
-  if (kinds.datetime === present) return 'datetime';
-  if (kinds.string > 0 && tokens / kinds.string >= TEXT_MIN_TOKENS) return 'text';
-  return 'categorical';
 }
 
 /** A seeded generator, so a sampled baseline is reproducible. */
@@ -120,12 +96,6 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
     onBytes: (bytes: number) => opts.onProgress?.({ phase, rows: rowsRef.n, bytes, totalBytes }),
   });
 
-  const globalMissing = new Set(schema.missing_values ?? []);
-  const rulesFor = (name: string): ValueRules => ({
-    emptyStringIsNa,
-    missingValues: new Set([...globalMissing, ...(schema.features?.[name]?.missing_values ?? [])]),
-  });
-
   // pass 1: types, from the first rows
   const sample = new Map<string, unknown[]>();
   const inferRef = { n: 0 };
@@ -161,8 +131,8 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
   const makeColumn = (name: string, values: unknown[]): Column | undefined => {
     const spec = schema.features?.[name];
     if (spec?.ignore) return undefined;
-    const rules = rulesFor(name);
-    const type = spec?.type ?? inferType(values, rules);
+    const rules = valueRules(schema, name, emptyStringIsNa);
+    const type = columnType(spec, values, rules);
     const col: Column = { name, type, rules, valid: 0, invalid: 0 };
     if (type === 'numeric') col.numeric = new NumericAccumulator(exactLimit);
     else if (type === 'categorical') col.categorical = new CategoricalAccumulator(categoryLimit);
