@@ -233,3 +233,30 @@ export class TextAccumulator {
     };
   }
 }
+
+export class BooleanAccumulator {
+  private readonly counts = { true: 0, false: 0 };
+  add(b: boolean): void {
+    this.counts[b ? 'true' : 'false']++;
+  }
+  profile(): { true: number; false: number } {
+    return { ...this.counts };
+  }
+}
+
+/** The range of a datetime column, kept as epoch milliseconds. */
+export class DatetimeAccumulator {
+  private n = 0;
+  private min = Number.POSITIVE_INFINITY;
+  private max = Number.NEGATIVE_INFINITY;
+  add(t: number): void {
+    this.n++;
+    if (t < this.min) this.min = t;
+    if (t > this.max) this.max = t;
+  }
+  /** undefined while no date was seen */
+  profile(): { min: string; max: string } | undefined {
+    if (this.n === 0) return undefined;
+    return { min: new Date(this.min).toISOString(), max: new Date(this.max).toISOString() };
+  }
+}

@@ -1,11 +1,11 @@
-import { basename } from 'node:path';
-import type { Baseline, FeatureProfile, ProfileType } from '../contract/baseline-document.js';
+import type { Baseline } from '../contract/baseline-document.js';
 import { MlmonError } from '../contract/errors.js';
-import { TOKENIZER_VERSION } from '../contract/tokenizer.js';
-import { binIndex, CategoricalAccumulator, NumericAccumulator, TextAccumulator } from './accumulators.js';
-import { checkReadable, detectFormat, type InputFormat, type Row, readRows } from './readers.js';
-import type { BaselineSchema } from './schema.js';
-import { asBoolean, asCategory, asDate, asNumber, isNa, kindOf, type ValueRules } from './values.js';
+import { assembleBaseline } from './assemble-baseline.js';
+import { ColumnAccumulator, type ColumnSettings } from './column-accumulator.js';
+import { type InferenceSample, type ProfileProgress, ProfileReader } from './profile-reader.js';
+import { keepProbability, rowFilter } from './row-sampling.js';
+import { type BaselineSchema, valueRules } from './schema.js';
+import { columnType } from './type-inference.js';
 
 export interface ProfileOptions {
   file: string;
@@ -26,12 +26,7 @@ export interface ProfileOptions {
   onError?: 'fail' | 'skip';
   /** profile about this many rows, drawn uniformly at random (fixed seed) */
   sample?: number;
-  onProgress?: (p: {
-    phase: 'infer' | 'profile' | 'count';
-    rows: number;
-    bytes: number;
-    totalBytes: number;
-  }) => void;
+  onProgress?: (p: ProfileProgress) => void;
   onWarning?: (message: string) => void;
 }
 
@@ -44,64 +39,20 @@ export const baselineDefaults = {
   inferRows: 10_000,
 } as const;
 
-/** A numeric column is numeric when at least this share of its sampled values are numbers. */
-const NUMERIC_SHARE = 0.95;
-/** Strings averaging this many tokens or more are text, fewer are categories. */
-const TEXT_MIN_TOKENS = 4;
-
-interface Column {
-  name: string;
-  type: ProfileType;
-  rules: ValueRules;
-  valid: number;
-  invalid: number;
-  numeric?: NumericAccumulator;
-  categorical?: CategoricalAccumulator;
-  text?: TextAccumulator;
-  bool?: { true: number; false: number };
-  dates?: { min: number; max: number };
-}
-
-/** Infers a column's type from sampled values (README, "Baselines": inference rules). */
-export function inferType(values: unknown[], rules: ValueRules): ProfileType {
-  const kinds = { number: 0, boolean: 0, datetime: 0, string: 0 };
-  let tokens = 0;
-  let present = 0;
-  for (const v of values) {
-    const k = kindOf(v, rules);
-    if (k === 'na') continue;
-    present++;
-    kinds[k]++;
-    if (k === 'string') tokens += String(v).split(/\s+/).filter(Boolean).length;
-  }
-  if (present === 0) return 'categorical';
-  if (kinds.boolean === present) return 'boolean';
-  if (kinds.number >= NUMERIC_SHARE * present) return 'numeric';
-  if (kinds.datetime === present) return 'datetime';
-  if (kinds.string > 0 && tokens / kinds.string >= TEXT_MIN_TOKENS) return 'text';
-  return 'categorical';
-}
-
-/** A seeded generator, so a sampled baseline is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/**
+ * Profiles a training file in up to three passes: infer (types from the first rows), profile
+ * (every kept row into its column's accumulator), count (exact bin counts where a sketch chose
+ * the edges). The stages: profile-reader.ts, type-inference.ts, row-sampling.ts,
+ * column-accumulator.ts, baseline-document.ts.
+ */
 export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
-  const format: InputFormat = detectFormat(opts.file, opts.format);
-  const totalBytes = checkReadable(opts.file);
-  const bins = opts.bins ?? baselineDefaults.bins;
-  const categoryLimit = opts.categoryLimit ?? baselineDefaults.categoryLimit;
-  const vocabularyLimit = opts.vocabularyLimit ?? baselineDefaults.vocabularyLimit;
-  const exactLimit = opts.exactQuantileLimit ?? baselineDefaults.exactQuantileLimit;
-  const inferRows = opts.inferRows ?? baselineDefaults.inferRows;
+  const reader = new ProfileReader(opts.file, opts.format, opts.onError ?? 'fail', opts.onProgress);
+  const settings: ColumnSettings = {
+    bins: opts.bins ?? baselineDefaults.bins,
+    categoryLimit: opts.categoryLimit ?? baselineDefaults.categoryLimit,
+    vocabularyLimit: opts.vocabularyLimit ?? baselineDefaults.vocabularyLimit,
+    exactQuantileLimit: opts.exactQuantileLimit ?? baselineDefaults.exactQuantileLimit,
+  };
   const emptyStringIsNa = opts.emptyStringIsNa ?? baselineDefaults.emptyStringIsNa;
   const schema = opts.schema ?? {};
   const predictionColumn = opts.predictionColumn ?? schema.prediction_column;
@@ -111,148 +62,33 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
     warnings.push(m);
     opts.onWarning?.(m);
   };
-  let skipped = 0;
-  const readOpts = (phase: 'infer' | 'profile' | 'count', rowsRef: { n: number }) => ({
-    onError: opts.onError ?? 'fail',
-    onSkip: () => {
-      if (phase === 'profile') skipped++;
-    },
-    onBytes: (bytes: number) => opts.onProgress?.({ phase, rows: rowsRef.n, bytes, totalBytes }),
-  });
-
-  const globalMissing = new Set(schema.missing_values ?? []);
-  const rulesFor = (name: string): ValueRules => ({
-    emptyStringIsNa,
-    missingValues: new Set([...globalMissing, ...(schema.features?.[name]?.missing_values ?? [])]),
-  });
-
-  // pass 1: types, from the first rows
-  const sample = new Map<string, unknown[]>();
-  const inferRef = { n: 0 };
-  let sampleBytes = 0;
-  for await (const row of readRows(opts.file, format, readOpts('infer', inferRef))) {
-    for (const [k, v] of Object.entries(row.values)) {
-      let list = sample.get(k);
-      if (!list) {
-        list = [];
-        sample.set(k, list);
-      }
-      list.push(v);
-      if (format !== 'parquet') sampleBytes += typeof v === 'string' ? v.length + 1 : 8;
-    }
-    inferRef.n++;
-    if (inferRef.n >= inferRows) break;
-  }
-  if (inferRef.n === 0)
-    throw new MlmonError(`${opts.file} has a header but no rows`, {
-      exit: 'badInput',
-      fix: 'profile a file with data rows',
-    });
-  for (const wanted of [predictionColumn, labelColumn]) {
-    if (wanted && !sample.has(wanted)) {
-      throw new MlmonError(`column "${wanted}" is not in ${opts.file}`, {
-        exit: 'badInput',
-        fix: `the columns are: ${[...sample.keys()].join(', ')}`,
-      });
-    }
-  }
-
-  const columns = new Map<string, Column>();
-  const makeColumn = (name: string, values: unknown[]): Column | undefined => {
+  /** undefined for a column the schema ignores */
+  const openColumn = (name: string, sample: readonly unknown[]): ColumnAccumulator | undefined => {
     const spec = schema.features?.[name];
     if (spec?.ignore) return undefined;
-    const rules = rulesFor(name);
-    const type = spec?.type ?? inferType(values, rules);
-    const col: Column = { name, type, rules, valid: 0, invalid: 0 };
-    if (type === 'numeric') col.numeric = new NumericAccumulator(exactLimit);
-    else if (type === 'categorical') col.categorical = new CategoricalAccumulator(categoryLimit);
-    else if (type === 'text') col.text = new TextAccumulator(vocabularyLimit);
-    else if (type === 'boolean') col.bool = { true: 0, false: 0 };
-    else col.dates = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
-    return col;
+    const rules = valueRules(schema, name, emptyStringIsNa);
+    return new ColumnAccumulator(name, columnType(spec, sample, rules), rules, settings, warn);
   };
-  for (const [name, values] of sample) {
-    const col = makeColumn(name, values);
+
+  // pass 1: types, from the first rows
+  const sample = await reader.sample(opts.inferRows ?? baselineDefaults.inferRows);
+  checkSample(opts.file, sample, [predictionColumn, labelColumn]);
+  const columns = new Map<string, ColumnAccumulator>();
+  for (const [name, values] of sample.columns) {
+    const col = openColumn(name, values);
     if (col) columns.set(name, col);
   }
   for (const name of Object.keys(schema.features ?? {})) {
-    if (!sample.has(name) && !schema.features?.[name]?.ignore)
-      warn(`schema names "${name}", which the first ${inferRef.n} rows lack`);
+    if (!sample.columns.has(name) && !schema.features?.[name]?.ignore)
+      warn(`schema names "${name}", which the first ${sample.rows} rows lack`);
   }
-  sample.clear();
-
-  // sampling: keep each row with probability p, estimated from the bytes per row seen so far
-  // (Parquet: the row count is in the metadata, read by hyparquet; estimated from bytes otherwise)
-  let sampleP = 1;
-  if (opts.sample !== undefined) {
-    const estimatedRows =
-      format === 'parquet' || sampleBytes === 0 ? opts.sample : (totalBytes / sampleBytes) * inferRef.n;
-    sampleP = Math.min(1, opts.sample / estimatedRows);
-  }
-  // the same seed in every pass: the counting pass keeps exactly the rows the profile kept
-  const makeKeep = (): (() => boolean) | undefined => {
-    if (sampleP >= 1) return undefined;
-    const random = mulberry32(20261127);
-    return () => random() < sampleP;
-  };
-  const keep = makeKeep();
+  sample.columns.clear();
+  const keepP = keepProbability(opts.sample, reader.format, reader.totalBytes, sample);
 
   // pass 2: the profile
-  const profileRef = { n: 0 };
+  const keep = rowFilter(keepP);
   let rows = 0;
-  const seenBad = new Set<string>();
-  const accept = (col: Column, v: unknown) => {
-    if (isNa(v, col.rules)) return;
-    switch (col.type) {
-      case 'numeric': {
-        const n = asNumber(v);
-        if (n === undefined) {
-          col.invalid++;
-          if (!seenBad.has(col.name)) {
-            seenBad.add(col.name);
-            warn(
-              `numeric column "${col.name}" has non-numeric values (first: ${JSON.stringify(asCategory(v)).slice(0, 60)}); counted as invalid`,
-            );
-          }
-          return;
-        }
-        col.valid++;
-        col.numeric?.add(n);
-        return;
-      }
-      case 'categorical':
-        col.valid++;
-        col.categorical?.add(asCategory(v));
-        return;
-      case 'text':
-        col.valid++;
-        col.text?.add(asCategory(v));
-        return;
-      case 'boolean': {
-        const b = asBoolean(v);
-        if (b === undefined || !col.bool) {
-          col.invalid++;
-          return;
-        }
-        col.valid++;
-        col.bool[b ? 'true' : 'false']++;
-        return;
-      }
-      case 'datetime': {
-        const d = asDate(v);
-        if (!d || !col.dates) {
-          col.invalid++;
-          return;
-        }
-        col.valid++;
-        const t = d.getTime();
-        if (t < col.dates.min) col.dates.min = t;
-        if (t > col.dates.max) col.dates.max = t;
-      }
-    }
-  };
-  for await (const row of readRows(opts.file, format, readOpts('profile', profileRef))) {
-    profileRef.n++;
+  for await (const row of reader.rows('profile')) {
     if (keep && !keep()) continue;
     rows++;
     for (const k in row.values) {
@@ -260,104 +96,62 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
       if (!col) {
         if (schema.features?.[k]?.ignore) continue;
         // a column that first appears after the inference rows (JSON Lines)
-        col = makeColumn(k, [row.values[k]]) as Column;
+        col = openColumn(k, [row.values[k]]) as ColumnAccumulator;
         columns.set(k, col);
       }
-      accept(col, row.values[k]);
+      col.add(row.values[k]);
     }
   }
   if (rows === 0) throw new MlmonError(`${opts.file} has no rows to profile`, { exit: 'badInput' });
-  for (const col of columns.values()) {
-    if (col.categorical?.tooMany) {
-      warn(
-        `column "${col.name}" has more than ${categoryLimit} distinct values: keeping the top ${categoryLimit}; unseen-category rates will be approximate`,
-      );
-    }
-    if (col.valid === 0) warn(`column "${col.name}" has no valid values`);
-  }
+  for (const col of columns.values()) col.endProfilePass();
 
   // pass 3, only where a sketch estimated the edges: exact counts per bin
-  const edges = new Map<string, number[]>();
-  const counts = new Map<string, number[]>();
-  for (const col of columns.values()) {
-    if (!col.numeric) continue;
-    const e = col.numeric.edges(bins);
-    edges.set(col.name, e);
-    const exact = col.numeric.exactCounts(e);
-    if (exact) counts.set(col.name, exact);
-  }
-  const toCount = [...columns.values()].filter((c) => c.numeric?.needsCountingPass);
+  const toCount = [...columns.values()].filter((c) => c.needsCountingPass);
   if (toCount.length) {
-    for (const col of toCount)
-      counts.set(col.name, new Array<number>((edges.get(col.name) as number[]).length + 1).fill(0));
-    const countRef = { n: 0 };
-    const keepAgain = makeKeep();
-    for await (const row of readRows(opts.file, format, readOpts('count', countRef))) {
-      countRef.n++;
+    const keepAgain = rowFilter(keepP);
+    for await (const row of reader.rows('count')) {
       if (keepAgain && !keepAgain()) continue;
-      countRow(row, toCount, edges, counts);
+      for (const col of toCount) col.count(row.values[col.name]);
     }
   }
 
-  const profileOf = (col: Column): FeatureProfile => {
-    const na = rows - col.valid;
-    const p: FeatureProfile = {
-      type: col.type,
-      count: rows,
-      na_count: na,
-      na_rate: na / rows,
-      invalid_count: col.invalid,
-    };
-    if (col.numeric)
-      p.numeric = col.numeric.profile(edges.get(col.name) as number[], counts.get(col.name) as number[]);
-    if (col.categorical) p.categorical = col.categorical.profile();
-    if (col.text) p.text = col.text.profile();
-    if (col.bool) p.boolean = { ...col.bool };
-    if (col.dates && col.valid > 0)
-      p.datetime = { min: new Date(col.dates.min).toISOString(), max: new Date(col.dates.max).toISOString() };
-    return p;
-  };
-
-  const baseline: Baseline = {
-    schema_version: 1,
+  if (reader.skipped > 0) warn(`${reader.skipped} malformed row(s) skipped`);
+  const profiles = new Map([...columns].map(([name, col]) => [name, col.profile(rows)]));
+  return assembleBaseline({
     model: opts.model,
     version: opts.version,
-    created_at: new Date().toISOString(),
-    source: { file: basename(opts.file), format, rows, skipped_rows: skipped, sampled: keep !== undefined },
+    file: opts.file,
+    format: reader.format,
+    rows,
+    skippedRows: reader.skipped,
+    sampled: keep !== undefined,
     settings: {
-      bins,
-      category_limit: categoryLimit,
-      vocabulary_limit: vocabularyLimit,
+      bins: settings.bins,
+      category_limit: settings.categoryLimit,
+      vocabulary_limit: settings.vocabularyLimit,
       empty_string_is_na: emptyStringIsNa,
-      exact_quantile_limit: exactLimit,
+      exact_quantile_limit: settings.exactQuantileLimit,
     },
-    tokenizer: TOKENIZER_VERSION,
-    features: {},
+    profiles,
+    predictionColumn,
+    labelColumn,
     warnings,
-  };
-  for (const col of [...columns.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = profileOf(col);
-    if (col.name === predictionColumn) baseline.prediction = { ...p, column: col.name };
-    else if (col.name === labelColumn) baseline.label = { ...p, column: col.name };
-    else baseline.features[col.name] = p;
-  }
-  if (skipped > 0) warn(`${skipped} malformed row(s) skipped`);
-  return baseline;
+  });
 }
 
-function countRow(
-  row: Row,
-  cols: Column[],
-  edges: Map<string, number[]>,
-  counts: Map<string, number[]>,
-): void {
-  for (const col of cols) {
-    const v = row.values[col.name];
-    if (isNa(v, col.rules)) continue;
-    const n = asNumber(v);
-    if (n === undefined) continue;
-    const c = counts.get(col.name) as number[];
-    const b = binIndex(edges.get(col.name) as number[], n);
-    c[b] = (c[b] as number) + 1;
+/** The inference rows exist and hold the prediction and label columns asked for. */
+function checkSample(file: string, sample: InferenceSample, wanted: (string | undefined)[]): void {
+  if (sample.rows === 0)
+    throw new MlmonError(`${file} has a header but no rows`, {
+      exit: 'badInput',
+      fix: 'profile a file with data rows',
+    });
+  for (const column of wanted) {
+    if (column && !sample.columns.has(column)) {
+      throw new MlmonError(`column "${column}" is not in ${file}`, {
+        exit: 'badInput',
+        fix: `the columns are: ${[...sample.columns.keys()].join(', ')}`,
+      });
+    }
   }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { ProfileType } from '../contract/baseline-document.js';
 import { ConfigError } from '../contract/errors.js';
+import type { ValueRules } from './values.js';
 
 /** The optional YAML schema of `mlmon baseline --schema` (README, "Baselines"). */
 export interface FeatureSchema {
@@ -83,4 +84,15 @@ export function loadSchema(file: string): BaselineSchema {
     throw new ConfigError('--schema', `cannot read ${file}: ${(err as Error).message}`);
   }
   return parseSchema(text, file);
+}
+
+/** A column's missing-value rules: the schema's global `missing_values` plus the column's own. */
+export function valueRules(schema: BaselineSchema, column: string, emptyStringIsNa: boolean): ValueRules {
+  return {
+    emptyStringIsNa,
+    missingValues: new Set([
+      ...(schema.missing_values ?? []),
+      ...(schema.features?.[column]?.missing_values ?? []),
+    ]),
+  };
 }
