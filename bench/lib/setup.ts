@@ -1,7 +1,7 @@
 /** Index templates for the bench's destinations, installed on the bench node before any scenario. */
 import type { Client } from '@elastic/elasticsearch';
 import { requestViaClient } from '../../src/es/raw-request.js';
-import { applySetup, planSetup } from '../../src/setup/setup.js';
+import { applySetup, planSetup } from '../../src/setup/setup-plan.js';
 
 export async function installBenchTemplates(client: Client): Promise<void> {
   // ours: what `mlmon setup` installs on the bench node (templates for every namespace)

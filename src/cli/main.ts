@@ -4,11 +4,11 @@ import { packageVersion } from '../assets/package-files.js';
 import { ExitCode, MlmonError } from '../contract/errors.js';
 import { detectCapabilities } from '../es/capabilities.js';
 import { requestViaClient } from '../es/raw-request.js';
-import { registerBaseline } from './baseline.js';
+import { registerBaseline } from './baseline-commands.js';
 import { withClient } from './context.js';
-import { registerDashboard } from './dashboard.js';
-import { registerMonitor } from './monitor.js';
-import { registerSetup } from './setup.js';
+import { registerDashboard } from './dashboard-commands.js';
+import { registerMonitor } from './monitor-commands.js';
+import { registerSetup } from './setup-commands.js';
 
 const program = new Command()
   .name('mlmon')

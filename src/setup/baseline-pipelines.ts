@@ -7,9 +7,9 @@ import { pipelineAssetsFor } from '../assets/catalog.js';
 import type { Baseline } from '../contract/baseline-document.js';
 import { detectCapabilities } from '../es/capabilities.js';
 import type { RawRequest } from '../es/raw-request.js';
+import { hasIngest } from './cluster-support.js';
 import { applyPlan, planAssets } from './installer.js';
 import { baselinePipelines } from './pipelines.js';
-import { hasIngest } from './setup.js';
 
 /** Installs or updates `mlmon-baseline-<model>@<version>` and `mlmon-baseline-<model>`; returns their ids, or why not. */
 export async function installBaselinePipelines(

@@ -9,7 +9,8 @@ import { after, describe, it } from 'node:test';
 import { elasticsearchAssets } from '../../src/assets/catalog.js';
 import { requestViaClient } from '../../src/es/raw-request.js';
 import { installBaselinePipelines } from '../../src/setup/baseline-pipelines.js';
-import { applySetup, hasIngest, planSetup, teardown } from '../../src/setup/setup.js';
+import { hasIngest } from '../../src/setup/cluster-support.js';
+import { applySetup, planSetup, teardown } from '../../src/setup/setup-plan.js';
 import { ingestEngine, testClient, uniqueNamespace } from '../helpers/cluster.js';
 import { ingestTestBaseline } from '../helpers/ingest-baseline.js';
 

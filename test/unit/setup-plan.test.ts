@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { elasticsearchAssets, parseRetention, roleAssets } from '../../src/assets/catalog.js';
 import type { Capabilities } from '../../src/es/capabilities.js';
+import { checkSupported } from '../../src/setup/cluster-support.js';
 import { differences, flattenSettings } from '../../src/setup/compare.js';
-import { checkSupported, rolesYaml } from '../../src/setup/setup.js';
+import { rolesYaml } from '../../src/setup/security-assets.js';
 
 describe('comparing an asset with what the cluster returns', () => {
   it('accepts the cluster normalizing settings and filling in defaults', () => {

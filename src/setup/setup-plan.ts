@@ -2,8 +2,6 @@
  * `mlmon setup`: detect what the cluster can do, then plan / apply / check / tear down the
  * product's assets. Each capability missing is a skip with its reason, never a silent gap.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { stringify } from 'yaml';
 import {
   type Asset,
   type AssetKind,
@@ -12,15 +10,15 @@ import {
   elasticsearchAssets,
   pipelineAssetsFor,
   roleAssets,
-  roleName,
 } from '../assets/catalog.js';
 import { packageVersion } from '../assets/package-files.js';
 import type { Baseline } from '../contract/baseline-document.js';
-import { MlmonError } from '../contract/errors.js';
-import { type Capabilities, detectCapabilities, versionAtLeast } from '../es/capabilities.js';
+import type { MlmonError } from '../contract/errors.js';
+import { DEFAULT_NAMESPACE, deadLettersStream } from '../contract/streams.js';
+import type { Capabilities } from '../es/capabilities.js';
 import type { RawRequest } from '../es/raw-request.js';
-import { RequestError, requestFailed } from '../es/request-error.js';
 import type { Rules } from '../metrics/rules.js';
+import { capabilityNotes, checkSupported, detect, hasIngest } from './cluster-support.js';
 import {
   type ApplyReport,
   applyPlan,
@@ -39,10 +37,8 @@ import {
 } from './kibana.js';
 import { renderKibanaRules } from './kibana-rules.js';
 import { baselinePipelines, pipelineAssets, predictionsPipelineId } from './pipelines.js';
+import { type ApiKey, apiKeyEntries, roleEntries } from './security-assets.js';
 import { renderWatches } from './watches.js';
-
-/** The oldest Elasticsearch this version supports (the 9.x client's compatibility headers need 9.0). */
-export const MIN_ELASTICSEARCH = [9, 0] as const;
 
 export interface SetupOptions extends CatalogOptions {
   /** write the roles in file-realm `roles.yml` format here instead of the role API */
@@ -61,7 +57,7 @@ export interface SetupOptions extends CatalogOptions {
 
 /** One watch per rule family, from the job's own rules, as assets. */
 export function watchAssets(o: SetupOptions): Asset[] {
-  const w = o.watches ?? { namespace: o.namespace ?? 'default' };
+  const w = o.watches ?? { namespace: o.namespace ?? DEFAULT_NAMESPACE };
   return renderWatches({
     namespace: o.namespace ?? w.namespace,
     ...(w.rules ? { rules: w.rules } : {}),
@@ -80,11 +76,6 @@ export function watchAssets(o: SetupOptions): Asset[] {
   });
 }
 
-/** Ingest pipelines need the script processor with Painless (the tokenizer and derived fields). */
-export function hasIngest(caps: Capabilities): boolean {
-  return caps.painless && ['script', 'pipeline', 'set'].every((p) => caps.ingestProcessors.includes(p));
-}
-
 function pipelinePrefix(o: CatalogOptions): string {
   return o.namespace ? `mlmon-${o.namespace}` : 'mlmon';
 }
@@ -93,7 +84,7 @@ function pipelineEntries(caps: Capabilities, o: SetupOptions): { assets: Asset[]
   const opts = {
     prefix: pipelinePrefix(o),
     engine: caps.engine,
-    ...(o.namespace ? { fallbackDeadLetterIndex: `logs-mlmon.dead_letters-${o.namespace}` } : {}),
+    ...(o.namespace ? { fallbackDeadLetterIndex: deadLettersStream(o.namespace) } : {}),
   };
   const all = [...pipelineAssets(opts), ...baselinePipelines(o.baselines ?? [], opts)];
   if (hasIngest(caps)) return { assets: pipelineAssetsFor(all, caps.engine), skipped: [] };
@@ -115,153 +106,6 @@ export interface SetupPlan {
   entries: Planned[];
   /** what the capabilities decided, in words (what is used, what is skipped and why) */
   notes: string[];
-}
-
-function capabilityNotes(caps: Capabilities, o: SetupOptions): string[] {
-  const notes: string[] = [];
-  notes.push(
-    caps.failureStore
-      ? 'failure store: on for new prediction streams (documents the cluster rejects are kept there)'
-      : 'failure store: not on this cluster; the transport keeps rejected documents in the dead-letter stream',
-  );
-  if (!caps.ilm) notes.push('ILM: not on this cluster; retention by the data stream lifecycle');
-  else if (!o.ilm) notes.push('ILM: available; retention by the data stream lifecycle (--ilm to use ILM)');
-  if (!caps.security) notes.push('security: off on this cluster; roles skipped');
-  notes.push(
-    hasIngest(caps)
-      ? 'ingest: pipelines installed; prediction streams derive fields of documents from other shippers'
-      : 'ingest: no script processor with Painless here; pipelines skipped (the transport derives its own documents)',
-  );
-  notes.push(
-    caps.watcher
-      ? `Watcher: license ${caps.license} has it; watches installed`
-      : `Watcher: ${caps.license ? `license ${caps.license} has no Watcher` : 'not on this cluster'}; alerts come from \`mlmon run\` (the job)`,
-  );
-  if (!o.kibana) notes.push('Kibana: none given (--kibana or KIBANA_URL); data views and dashboards skipped');
-  return notes;
-}
-
-/** One line for a cluster that is too old or not what we support. */
-export function checkSupported(caps: Capabilities): void {
-  if (
-    caps.engine === 'elasticsearch' &&
-    !versionAtLeast(caps.version, MIN_ELASTICSEARCH[0], MIN_ELASTICSEARCH[1])
-  )
-    throw new MlmonError(
-      `Elasticsearch ${caps.version} is too old: mlmon needs ${MIN_ELASTICSEARCH.join('.')} or newer`,
-      {
-        exit: 'config',
-        fix: 'upgrade the cluster (docker-compose.yml in the repository runs a supported version)',
-      },
-    );
-}
-
-export async function detect(request: RawRequest): Promise<Capabilities> {
-  try {
-    return await detectCapabilities(request);
-  } catch (err) {
-    const text = err instanceof Error ? err.message : String(err);
-    // an 8.x node refuses the 9.x client's `compatible-with=9` headers before anything else
-    if (/Accept version must be either version 8 or 7/i.test(text))
-      throw new MlmonError('the cluster is Elasticsearch 8.x or older: mlmon needs 9.0 or newer', {
-        exit: 'config',
-        fix: 'upgrade the cluster to Elasticsearch 9',
-        cause: err,
-      });
-    if (err instanceof RequestError && err.status === 403)
-      throw new MlmonError(`not allowed (403) to read what the cluster can do: ${err.reason.slice(0, 400)}`, {
-        exit: 'auth',
-        fix: 'run setup as a user with the privileges README "Roles" lists for setup (the missing one is named above); nothing was applied',
-        cause: err,
-      });
-    if (err instanceof RequestError && err.status === 401)
-      throw new MlmonError(`the cluster refused the credentials (401)`, {
-        exit: 'auth',
-        fix: 'check ES_API_KEY, or ES_USERNAME and ES_PASSWORD',
-        cause: err,
-      });
-    throw err;
-  }
-}
-
-function roleEntries(
-  caps: Capabilities,
-  o: SetupOptions,
-  request: RawRequest,
-): Promise<Planned[]> | Planned[] {
-  const roles = roleAssets(o);
-  if (o.rolesFile) {
-    const file = o.rolesFile;
-    const text = rolesYaml(roles);
-    const same = existsSync(file) && readFileSync(file, 'utf8') === text;
-    return roles.map((r, i) => ({
-      kind: 'role' as const,
-      name: r.name,
-      version: r.version,
-      action: same ? ('unchanged' as const) : ('create' as const),
-      reason: `file realm: ${file}`,
-      // one write for all three
-      ...(i === 0 && !same
-        ? {
-            apply: async () => {
-              writeFileSync(file, text, { mode: 0o644 });
-              return `written to ${file}`;
-            },
-          }
-        : {}),
-    }));
-  }
-  if (!caps.security)
-    return roles.map((r) =>
-      skipped('role', r.name, 'security is off on this cluster: roles would not be enforced', r.version),
-    );
-  return planAssets(request, roles);
-}
-
-/** Roles in the file realm's `roles.yml` format (for clusters managed by files, or without a role store). */
-export function rolesYaml(roles: Asset[]): string {
-  const doc: Record<string, unknown> = {};
-  for (const r of roles) {
-    const { description: _d, ...body } = r.body;
-    doc[r.name] = body;
-  }
-  return `# ml-input-monitor roles (mlmon setup --roles-file)\n${stringify(doc)}`;
-}
-
-function apiKeyEntries(caps: Capabilities, o: SetupOptions, request: RawRequest, keys: ApiKey[]): Planned[] {
-  if (!o.apiKeys) return [];
-  const roles = roleAssets(o).filter(
-    (r) => r.name === roleName('shipper', o.namespace) || r.name === roleName('job', o.namespace),
-  );
-  if (!caps.security)
-    return roles.map((r) => skipped('role', `${r.name} API key`, 'security is off on this cluster'));
-  return roles.map((r) => ({
-    kind: 'role' as const,
-    name: `${r.name} API key`,
-    action: 'create' as const,
-    reason: 'a new key each run: printed once, never logged',
-    apply: async () => {
-      const { metadata, description: _d, ...descriptor } = r.body;
-      const res = await request('POST', '/_security/api_key', {
-        name: r.name,
-        role_descriptors: { [r.name]: descriptor },
-        metadata,
-      });
-      if (res.status !== 200) {
-        throw requestFailed(`API key for ${r.name}`, res.status, res.body);
-      }
-      const b = res.body as { id: string; encoded: string };
-      keys.push({ role: r.name, id: b.id, encoded: b.encoded });
-      return `id ${b.id}`;
-    },
-  }));
-}
-
-export interface ApiKey {
-  role: string;
-  id: string;
-  /** the value for ES_API_KEY: shown once */
-  encoded: string;
 }
 
 export async function planSetup(
@@ -319,7 +163,9 @@ export async function planSetup(
     entries.push(
       ...(await planKibanaRules(
         o.kibana,
-        renderKibanaRules({ namespace: o.namespace ?? o.watches?.namespace ?? 'default' }) as unknown as {
+        renderKibanaRules({
+          namespace: o.namespace ?? o.watches?.namespace ?? DEFAULT_NAMESPACE,
+        }) as unknown as {
           id: string;
           body: Body;
         }[],
@@ -354,9 +200,9 @@ export async function teardown(
   },
 ): Promise<{ entries: RemoveEntry[]; error?: MlmonError }> {
   const caps = await detect(request);
-  const ruleIds = renderKibanaRules({ namespace: o.namespace ?? o.watches?.namespace ?? 'default' }).map(
-    (r) => r.id,
-  );
+  const ruleIds = renderKibanaRules({
+    namespace: o.namespace ?? o.watches?.namespace ?? DEFAULT_NAMESPACE,
+  }).map((r) => r.id);
   const kibana = o.kibana
     ? [...(await removeKibanaRules(o.kibana, ruleIds)), ...(await removeKibana(o.kibana))]
     : [];

@@ -11,7 +11,8 @@ import { ConfigError, ExitCode, MlmonError } from '../contract/errors.js';
 import { requestViaClient } from '../es/raw-request.js';
 import type { AppliedEntry, PlanEntry, Planned, RemoveEntry } from '../setup/installer.js';
 import { kibanaFromEnv } from '../setup/kibana.js';
-import { type ApiKey, applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup.js';
+import type { ApiKey } from '../setup/security-assets.js';
+import { applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup-plan.js';
 import { table, withClient } from './context.js';
 
 interface SetupFlags {
