@@ -4,16 +4,23 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { type Asset, roleAssets, roleName } from '../assets/catalog.js';
+import { type Asset, type CatalogOptions, roleAssets, roleName } from '../assets/catalog.js';
 import type { Capabilities } from '../es/capabilities.js';
 import type { RawRequest } from '../es/raw-request.js';
 import { requestFailed } from '../es/request-error.js';
 import { type Planned, planAssets, skipped } from './installer.js';
-import type { SetupOptions } from './setup-plan.js';
+
+/** What setup's options say about roles and keys. */
+export interface SecurityOptions extends CatalogOptions {
+  /** write the roles in file-realm `roles.yml` format here instead of the role API */
+  rolesFile?: string;
+  /** create API keys for the shipper and the job (printed once, never logged) */
+  apiKeys?: boolean;
+}
 
 export function roleEntries(
   caps: Capabilities,
-  o: SetupOptions,
+  o: SecurityOptions,
   request: RawRequest,
 ): Promise<Planned[]> | Planned[] {
   const roles = roleAssets(o);
@@ -57,7 +64,7 @@ export function rolesYaml(roles: Asset[]): string {
 
 export function apiKeyEntries(
   caps: Capabilities,
-  o: SetupOptions,
+  o: SecurityOptions,
   request: RawRequest,
   keys: ApiKey[],
 ): Planned[] {

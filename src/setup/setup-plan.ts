@@ -37,14 +37,10 @@ import {
 } from './kibana.js';
 import { renderKibanaRules } from './kibana-rules.js';
 import { baselinePipelines, pipelineAssets, predictionsPipelineId } from './pipelines.js';
-import { type ApiKey, apiKeyEntries, roleEntries } from './security-assets.js';
+import { type ApiKey, apiKeyEntries, roleEntries, type SecurityOptions } from './security-assets.js';
 import { renderWatches } from './watches.js';
 
-export interface SetupOptions extends CatalogOptions {
-  /** write the roles in file-realm `roles.yml` format here instead of the role API */
-  rolesFile?: string;
-  /** create API keys for the shipper and the job (printed once, never logged) */
-  apiKeys?: boolean;
+export interface SetupOptions extends SecurityOptions {
   /** Kibana to install data views and dashboards into; without it they are skipped */
   kibana?: KibanaConnection;
   /** the stored baselines: each gets its vocabulary pipeline (where the cluster has ingest) */
