@@ -9,7 +9,7 @@ import {
   meanShiftSe,
   psi,
   wassersteinBinned,
-} from './stats.js';
+} from './distribution-tests.js';
 
 /** One window of one model (and optionally one version). */
 export interface WindowSpec {

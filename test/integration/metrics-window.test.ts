@@ -17,7 +17,7 @@ import {
   meanShiftSe,
   psi,
   wassersteinBinned,
-} from '../../src/metrics/stats.js';
+} from '../../src/metrics/distribution-tests.js';
 import { computeWindow, type WindowMetrics } from '../../src/metrics/window.js';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
