@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { defaultRules, type Rules, type Thresholds } from '../metrics/rules.js';
+import type { Rules, Thresholds } from '../rules/rule-settings.js';
+import { defaultRules } from '../rules/rule-table.js';
 
 /** `mlmon.yml` (README, "Configuration"). Flags win over the file. */
 export interface MlmonConfig {

@@ -1,21 +1,26 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
+import type { Severity } from '../rules/rule-settings.js';
+import type { RuleMetric, RuleName } from '../rules/rule-table.js';
 import { indexBody } from '../setup/catalog.js';
 import { ensureIndex } from '../setup/ensure.js';
 
 /** Checkpoints and alert states: a plain index, one document per model / per alert key, replaced in place. */
 export const JOB_STATE_INDEX = 'mlmon-job-state';
 
+/** An alert's life: it fires once, and resolves when a window no longer breaks the rule. */
+export type AlertStatus = 'firing' | 'resolved';
+
 export interface AlertState {
   key: string;
   model: string;
   /** the version monitored on its own, or null for all versions together */
   version: string | null;
-  rule: string;
+  rule: RuleName;
   feature: string;
-  metric: string;
-  status: 'firing' | 'resolved';
-  severity: 'warn' | 'critical';
+  metric: RuleMetric;
+  status: AlertStatus;
+  severity: Severity;
   value: number | string;
   threshold: number | string;
   first_seen: string;
@@ -27,8 +32,8 @@ export function alertKey(
   model: string,
   version: string | null,
   feature: string,
-  rule: string,
-  metric: string,
+  rule: RuleName,
+  metric: RuleMetric,
 ): string {
   return createHash('sha1')
     .update([model, version ?? '*', feature, rule, metric].join('\u0000'))
@@ -77,7 +82,7 @@ export class JobState {
         bool: {
           filter: [
             { term: { kind: 'alert' } },
-            { term: { 'alert.status': 'firing' } },
+            { term: { 'alert.status': 'firing' satisfies AlertStatus } },
             ...(model ? [{ term: { model } }] : []),
           ],
         },

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { type FeatureMetrics, METRIC_FIELDS, type WindowMetrics } from '../metrics/window.js';
+import type { FeatureMetrics, WindowMetrics } from '../metrics/window.js';
+import { METRIC_FIELDS } from '../metrics/window-statistics.js';
+import { PREDICTION_FEATURE } from '../rules/rule-settings.js';
+import { comparedQuantities, unexpectedVersions } from '../rules/rule-table.js';
 import { ensureStreamTemplates } from '../setup/ensure.js';
-import type { AlertState } from './state.js';
+import type { AlertState, AlertStatus } from './state.js';
 
 export const metricsStream = (ns: string) => `metrics-mlmon.window-${ns}`;
 export const alertsStream = (ns: string) => `logs-mlmon.alerts-${ns}`;
@@ -29,12 +32,11 @@ function metricDoc(
     const v = f[k];
     if (typeof v === 'number' && Number.isFinite(v)) metric[k] = v;
   }
-  // the NA rule's quantity, as the rule computes it: a watch compares it without a script
-  const rise = f.na_rate - f.baseline_na_rate;
-  if (Number.isFinite(rise)) metric.na_rate_rise = rise;
+  // each rule's compared quantity (na_rate_rise), as the rule computes it: a watch compares it without a script
+  Object.assign(metric, comparedQuantities(f));
   const versions = m.versions.map((v) => v.version);
   // versions without a baseline, for the model-version watch (absent when the caller knows none)
-  const unexpected = knownVersions ? versions.filter((v) => !knownVersions.includes(v)) : [];
+  const unexpected = knownVersions ? unexpectedVersions({ docs: m.docs, versions, knownVersions }) : [];
   return {
     '@timestamp': m.window.from,
     event: { kind: 'metric', dataset: 'mlmon.window' },
@@ -75,7 +77,7 @@ export async function writeMetrics(
     f,
     false,
   ]);
-  if (m.prediction) entries.push(['(prediction)', m.prediction, true]);
+  if (m.prediction) entries.push([PREDICTION_FEATURE, m.prediction, true]);
   const operations = entries.flatMap(([name, f, isPrediction]) => [
     { create: { _index: metricsStream(ns), _id: id(m.model, m.version ?? 'all', m.window.from, name) } },
     metricDoc(m, name, f, ns, isPrediction, knownVersions),
@@ -96,7 +98,7 @@ export async function writeMetrics(
 export async function writeAlertEvent(
   client: Client,
   a: AlertState,
-  action: 'firing' | 'resolved',
+  action: AlertStatus,
   at: string,
   ns: string,
 ): Promise<void> {

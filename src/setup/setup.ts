@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import type { Baseline } from '../baseline/types.js';
 import { MlmonError } from '../errors.js';
 import type { RawRequest } from '../es/raw-request.js';
-import type { Rules } from '../metrics/rules.js';
+import type { Rules } from '../rules/rule-settings.js';
 import { type Capabilities, detectCapabilities, versionAtLeast } from './capabilities.js';
 import {
   type Asset,

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { alertsStream, metricsStream } from '../job/writer.js';
-import { defaultRules, type Rules, rulesFor, type Thresholds } from '../metrics/rules.js';
+import { type Rules, rulesFor, type Thresholds } from '../rules/rule-settings.js';
+import { defaultRules } from '../rules/rule-table.js';
 import { readJsonAsset } from './assets.js';
 import { fillPlaceholders } from './placeholders.js';
 

@@ -8,7 +8,6 @@ import { profileFile } from '../../src/baseline/profiler.js';
 import { saveBaseline } from '../../src/baseline/store.js';
 import { tokenize } from '../../src/baseline/tokenizer.js';
 import type { Baseline } from '../../src/baseline/types.js';
-import { defaultRules } from '../../src/metrics/rules.js';
 import {
   chiSquared,
   jensenShannon,
@@ -19,6 +18,7 @@ import {
   wassersteinBinned,
 } from '../../src/metrics/distribution-tests.js';
 import { computeWindow, type WindowMetrics } from '../../src/metrics/window.js';
+import { defaultRules } from '../../src/rules/rule-table.js';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
 import { cleanup, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';
