@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.js';
+import type { AlertStatus } from '../job/state.js';
 import { alertsStream } from '../job/writer.js';
+import type { Severity } from '../rules/rule-settings.js';
 import { readJsonAsset } from './assets.js';
 import { fillPlaceholders } from './placeholders.js';
 
@@ -75,6 +77,9 @@ export function renderKibanaRules(opts: KibanaRuleOptions): { id: string; body: 
     interval,
     time_window_size: Number(window[1]),
     time_window_unit: window[2],
+    // the alert events' vocabulary, as the job writes it (job/state.ts, the rule table's severities)
+    firing: 'firing' satisfies AlertStatus,
+    critical: 'critical' satisfies Severity,
   };
   return KIBANA_RULES.map((name) => {
     const body = fillPlaceholders(readJsonAsset(`kibana/rules/${name}.json`), params) as KibanaRuleBody;
