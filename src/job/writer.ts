@@ -19,7 +19,8 @@ function id(...parts: string[]): string {
   return createHash('sha1').update(parts.join('\u0000')).digest('hex');
 }
 
-function metricDoc(
+/** The metric document of one feature (or the prediction) of a window: what the watches search. */
+export function metricDocument(
   m: WindowMetrics,
   name: string,
   f: FeatureMetrics,
@@ -80,7 +81,7 @@ export async function writeMetrics(
   if (m.prediction) entries.push([PREDICTION_FEATURE, m.prediction, true]);
   const operations = entries.flatMap(([name, f, isPrediction]) => [
     { create: { _index: metricsStream(ns), _id: id(m.model, m.version ?? 'all', m.window.from, name) } },
-    metricDoc(m, name, f, ns, isPrediction, knownVersions),
+    metricDocument(m, name, f, ns, isPrediction, knownVersions),
   ]);
   const res = await client.bulk({ operations });
   let created = 0;
