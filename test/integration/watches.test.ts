@@ -8,7 +8,7 @@ import { profileFile } from '../../src/baseline/profiler.js';
 import { getBaseline, saveBaseline } from '../../src/baseline/store.js';
 import { defaultConfig, type MlmonConfig } from '../../src/cli/config.js';
 import { runOnce } from '../../src/job/runner.js';
-import { alertsStream, metricsStream } from '../../src/job/writer.js';
+import { alertsStream, ensureJobTemplates, metricsStream } from '../../src/job/writer.js';
 import { computeWindow, type WindowMetrics } from '../../src/metrics/window.js';
 import type { Rules } from '../../src/rules/rule-settings.js';
 import { defaultRules } from '../../src/rules/rule-table.js';
@@ -147,6 +147,9 @@ before(async () => {
     await saveBaseline(client, b, baselineIndex);
   }
   templates.push(...(await installPredictionTemplate(client, predictionsNs)));
+  // the shipped index templates compose the @package component templates: the job installs them when
+  // missing (as runOnce below would), and this test's per-namespace copies need them first
+  await ensureJobTemplates(client);
   for (const { ns } of Object.values(scenarios)) await installJobTemplates(ns);
   await logScenario('drifted');
   await logScenario('clean');
