@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { ConfigError } from '../contract/errors.js';
 import { BASELINES_INDEX, DEFAULT_NAMESPACE, streamPattern, validateNamespace } from '../contract/streams.js';
-import { defaultRules, type Rules, type Thresholds } from '../metrics/rules.js';
+import type { Rules, Thresholds } from '../rules/rule-settings.js';
+import { defaultRules } from '../rules/rule-table.js';
 import { parseDuration } from './time.js';
 
 /** `mlmon.yml` (README, "Configuration"). Flags win over the file. */

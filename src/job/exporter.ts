@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Gauge, Registry } from 'prom-client';
-import { type FeatureMetrics, METRIC_FIELDS, type WindowMetrics } from '../metrics/window.js';
+import { METRIC_FIELDS } from '../contract/window-metrics.js';
+import type { FeatureMetrics, WindowMetrics } from '../metrics/window.js';
 
 // counts are in mlmon_window_documents; the rest as one gauge family
 const EXPORTED = METRIC_FIELDS.filter((k) => k !== 'count' && k !== 'baseline_na_rate');

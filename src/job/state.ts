@@ -3,19 +3,26 @@ import type { Client } from '@elastic/elasticsearch';
 import { indexBody } from '../assets/catalog.js';
 import { ensureIndex } from '../assets/ensure.js';
 import { JOB_STATE_INDEX } from '../contract/streams.js';
+import type { AlertStatus, Severity } from '../rules/rule-settings.js';
+
+export type { AlertStatus };
+
+import type { RuleMetric, RuleName } from '../rules/rule-table.js';
 
 /** Checkpoints and alert states live in JOB_STATE_INDEX: one document per model / per alert key, replaced in place. */
+
+/** An alert's life: it fires once, and resolves when a window no longer breaks the rule. */
 
 export interface AlertState {
   key: string;
   model: string;
   /** the version monitored on its own, or null for all versions together */
   version: string | null;
-  rule: string;
+  rule: RuleName;
   feature: string;
-  metric: string;
-  status: 'firing' | 'resolved';
-  severity: 'warn' | 'critical';
+  metric: RuleMetric;
+  status: AlertStatus;
+  severity: Severity;
   value: number | string;
   threshold: number | string;
   first_seen: string;
@@ -27,8 +34,8 @@ export function alertKey(
   model: string,
   version: string | null,
   feature: string,
-  rule: string,
-  metric: string,
+  rule: RuleName,
+  metric: RuleMetric,
 ): string {
   return createHash('sha1')
     .update([model, version ?? '*', feature, rule, metric].join('\u0000'))
@@ -77,7 +84,7 @@ export class JobState {
         bool: {
           filter: [
             { term: { kind: 'alert' } },
-            { term: { 'alert.status': 'firing' } },
+            { term: { 'alert.status': 'firing' satisfies AlertStatus } },
             ...(model ? [{ term: { model } }] : []),
           ],
         },

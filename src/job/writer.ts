@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { ensureStreamTemplates } from '../assets/ensure.js';
 import { alertsStream, metricsStream } from '../contract/streams.js';
-import { type FeatureMetrics, METRIC_FIELDS, type WindowMetrics } from '../metrics/window.js';
-import type { AlertState } from './state.js';
+import { METRIC_FIELDS } from '../contract/window-metrics.js';
+import type { FeatureMetrics, WindowMetrics } from '../metrics/window.js';
+import { PREDICTION_FEATURE } from '../rules/rule-settings.js';
+import { comparedQuantities, unexpectedVersions } from '../rules/rule-table.js';
+import type { AlertState, AlertStatus } from './state.js';
 
 /** Installs the metric and alert templates when missing (`mlmon setup` manages them for upgrades). */
 export async function ensureJobTemplates(client: Client): Promise<void> {
@@ -14,7 +17,8 @@ function id(...parts: string[]): string {
   return createHash('sha1').update(parts.join('\u0000')).digest('hex');
 }
 
-function metricDoc(
+/** The metric document of one feature (or the prediction) of a window: what the watches search. */
+export function metricDocument(
   m: WindowMetrics,
   name: string,
   f: FeatureMetrics,
@@ -27,12 +31,11 @@ function metricDoc(
     const v = f[k];
     if (typeof v === 'number' && Number.isFinite(v)) metric[k] = v;
   }
-  // the NA rule's quantity, as the rule computes it: a watch compares it without a script
-  const rise = f.na_rate - f.baseline_na_rate;
-  if (Number.isFinite(rise)) metric.na_rate_rise = rise;
+  // each rule's compared quantity (na_rate_rise), as the rule computes it: a watch compares it without a script
+  Object.assign(metric, comparedQuantities(f));
   const versions = m.versions.map((v) => v.version);
   // versions without a baseline, for the model-version watch (absent when the caller knows none)
-  const unexpected = knownVersions ? versions.filter((v) => !knownVersions.includes(v)) : [];
+  const unexpected = knownVersions ? unexpectedVersions({ docs: m.docs, versions, knownVersions }) : [];
   return {
     '@timestamp': m.window.from,
     event: { kind: 'metric', dataset: 'mlmon.window' },
@@ -73,10 +76,10 @@ export async function writeMetrics(
     f,
     false,
   ]);
-  if (m.prediction) entries.push(['(prediction)', m.prediction, true]);
+  if (m.prediction) entries.push([PREDICTION_FEATURE, m.prediction, true]);
   const operations = entries.flatMap(([name, f, isPrediction]) => [
     { create: { _index: metricsStream(ns), _id: id(m.model, m.version ?? 'all', m.window.from, name) } },
-    metricDoc(m, name, f, ns, isPrediction, knownVersions),
+    metricDocument(m, name, f, ns, isPrediction, knownVersions),
   ]);
   const res = await client.bulk({ operations });
   let created = 0;
@@ -94,7 +97,7 @@ export async function writeMetrics(
 export async function writeAlertEvent(
   client: Client,
   a: AlertState,
-  action: 'firing' | 'resolved',
+  action: AlertStatus,
   at: string,
   ns: string,
 ): Promise<void> {

@@ -3,6 +3,7 @@ import { readJsonAsset } from '../assets/package-files.js';
 import { fillPlaceholders } from '../assets/placeholders.js';
 import { ConfigError } from '../contract/errors.js';
 import { alertsStream } from '../contract/streams.js';
+import type { AlertStatus, Severity } from '../rules/rule-settings.js';
 
 /**
  * The Basic-license alternative to the watches: Kibana Elasticsearch-query rules (`.es-query`) over
@@ -76,6 +77,9 @@ export function renderKibanaRules(opts: KibanaRuleOptions): { id: string; body: 
     interval,
     time_window_size: Number(window[1]),
     time_window_unit: window[2],
+    // the alert events' vocabulary, as the job writes it (job/state.ts, the rule table's severities)
+    firing: 'firing' satisfies AlertStatus,
+    critical: 'critical' satisfies Severity,
   };
   return KIBANA_RULES.map((name) => {
     const body = fillPlaceholders(readJsonAsset(ASSET_PATHS.kibanaRule(name)), params) as KibanaRuleBody;

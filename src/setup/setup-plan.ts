@@ -17,7 +17,7 @@ import type { MlmonError } from '../contract/errors.js';
 import { DEFAULT_NAMESPACE, deadLettersStream } from '../contract/streams.js';
 import type { Capabilities } from '../es/capabilities.js';
 import type { RawRequest } from '../es/raw-request.js';
-import type { Rules } from '../metrics/rules.js';
+import type { Rules } from '../rules/rule-settings.js';
 import { capabilityNotes, checkSupported, detect, hasIngest } from './cluster-support.js';
 import {
   type ApplyReport,

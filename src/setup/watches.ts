@@ -4,12 +4,27 @@ import { readJsonAsset, readTextAsset } from '../assets/package-files.js';
 import { fillPlaceholders } from '../assets/placeholders.js';
 import { ConfigError } from '../contract/errors.js';
 import { alertsStream, metricsStream } from '../contract/streams.js';
-import { defaultRules, type Rules, rulesFor, type Thresholds } from '../metrics/rules.js';
+import { type FeatureRules, type Rules, rulesFor, type Thresholds } from '../rules/rule-settings.js';
+import {
+  checkPaths,
+  type DocPath,
+  defaultRules,
+  FEATURE_CHECKS,
+  type FeatureCheck,
+  type RuleMetric,
+  type RuleName,
+  ruleOf,
+  settingsOf,
+  WINDOW_RULES,
+  type WindowRuleRow,
+} from '../rules/rule-table.js';
 
 /**
  * Watcher watches, one per rule family, rendered from the data files `assets/elasticsearch/watches/mlmon-<family>.json`
- * with the thresholds of the job's rules (defaults or mlmon.yml), so the watch and the job cannot
- * disagree. `mlmon setup` PUTs them (`PUT _watcher/watch/<id>`) where the license has Watcher.
+ * (the Watcher presentation: metadata, schedule, search options, actions) and from the rule table
+ * (src/rules/rule-table.ts: the filters that gate, the sort, the condition) with the thresholds of the
+ * job's rules (defaults or mlmon.yml), so the watch and the job cannot disagree. `mlmon setup` PUTs them
+ * (`PUT _watcher/watch/<id>`) where the license has Watcher.
  */
 
 /** The subset of the Watch JSON the assets use (Elastic's Watcher docs: trigger, input, condition, actions). */
@@ -31,14 +46,22 @@ export interface WatchBody {
   actions: Record<string, Record<string, unknown>>;
 }
 
-export type WatchFamily =
-  | 'na'
-  | 'unseen'
-  | 'oov'
-  | 'drift-numeric'
-  | 'drift-categorical'
-  | 'volume'
-  | 'version';
+/**
+ * Watcher's presentation of the rule table: one family (a watch, and its data file
+ * `assets/elasticsearch/watches/mlmon-<family>.json`) per compared quantity, since a condition holds one path and one
+ * threshold, in the order `mlmon setup` installs them. Every quantity a rule compares has one.
+ */
+const FAMILY_OF = {
+  na_rate_rise: 'na',
+  unseen_rate: 'unseen',
+  oov_rate: 'oov',
+  psi: 'drift-numeric',
+  js: 'drift-categorical',
+  docs: 'volume',
+  version: 'version',
+} as const satisfies Record<RuleMetric, string>;
+
+export type WatchFamily = (typeof FAMILY_OF)[RuleMetric];
 
 export interface RenderedWatch {
   id: string;
@@ -65,108 +88,97 @@ export interface WatchOptions {
   rules?: Rules;
 }
 
-type FeatureRules = Omit<Rules, 'features'>;
-
-interface FamilyDef {
+/** A family as the rule table has it, with what its watch searches and compares. */
+export interface FamilyDef {
   family: WatchFamily;
-  rule: string;
+  rule: RuleName;
   /** the rule name for the model's prediction (the job names prediction drift apart) */
-  predictionRule?: string;
-  metric: string;
+  predictionRule: RuleName;
+  metric: RuleMetric;
   /** where the compared value lives under the metric document's `mlmon` */
-  path: string[];
+  path: DocPath;
   op: 'gte' | 'lt' | 'versions';
   /** the rule keys that matter: a feature whose own rules change one of them gets its own watch */
   keys: (keyof FeatureRules)[];
   thresholds?: (r: FeatureRules) => Thresholds;
   windowLevel: boolean;
   enabled: (r: Rules) => boolean;
+  /** the search's filters after the lookback: the rule's gates, and the compared value's presence */
+  gates: (r: FeatureRules) => unknown[];
 }
 
+const field = (path: DocPath) => `mlmon.${path.join('.')}`;
 const on = () => true;
 
-/** The rule families, each as the job evaluates it (src/metrics/window.ts). */
-export const WATCH_FAMILIES: readonly FamilyDef[] = [
-  {
-    family: 'na',
-    rule: 'na_rate',
-    metric: 'na_rate_rise',
-    path: ['metric', 'na_rate_rise'],
-    op: 'gte',
-    keys: ['minSamples', 'naRateRise'],
-    thresholds: (r) => r.naRateRise,
+function featureFamily(check: FeatureCheck): FamilyDef {
+  const rule = ruleOf(check, 'feature') ?? ruleOf(check, 'prediction');
+  if (!rule) throw new Error(`the rule table has a check of ${check.metric} without a rule`);
+  const paths = checkPaths(check);
+  return {
+    family: FAMILY_OF[check.metric],
+    rule: rule.name,
+    predictionRule: (ruleOf(check, 'prediction') ?? rule).name,
+    metric: check.metric,
+    path: paths.value,
+    op: check.compare,
+    keys: settingsOf(check),
+    thresholds: (r) => r[check.thresholds],
     windowLevel: false,
     enabled: on,
-  },
-  {
-    family: 'unseen',
-    rule: 'unseen_categories',
-    metric: 'unseen_rate',
-    path: ['metric', 'unseen_rate'],
-    op: 'gte',
-    keys: ['minSamples', 'unseenRate'],
-    thresholds: (r) => r.unseenRate,
-    windowLevel: false,
-    enabled: on,
-  },
-  {
-    family: 'oov',
-    rule: 'oov_words',
-    metric: 'oov_rate',
-    path: ['metric', 'oov_rate'],
-    op: 'gte',
-    keys: ['minSamples', 'oovRate'],
-    thresholds: (r) => r.oovRate,
-    windowLevel: false,
-    enabled: on,
-  },
-  {
-    family: 'drift-numeric',
-    rule: 'numeric_drift',
-    predictionRule: 'prediction_drift',
-    metric: 'psi',
-    path: ['metric', 'psi'],
-    op: 'gte',
-    keys: ['minSamples', 'pValue', 'psi'],
-    thresholds: (r) => r.psi,
-    windowLevel: false,
-    enabled: on,
-  },
-  {
-    family: 'drift-categorical',
-    rule: 'categorical_drift',
-    predictionRule: 'prediction_drift',
-    metric: 'js',
-    path: ['metric', 'js'],
-    op: 'gte',
-    keys: ['minSamples', 'pValue', 'jensenShannon'],
-    thresholds: (r) => r.jensenShannon,
-    windowLevel: false,
-    enabled: on,
-  },
-  {
-    family: 'volume',
-    rule: 'volume',
-    metric: 'docs',
-    path: ['window', 'docs'],
-    op: 'lt',
+    gates: (r) => [
+      { range: { [field(paths.samples)]: { gte: r.minSamples } } },
+      { exists: { field: field(paths.value) } },
+      ...(paths.pValue ? [{ range: { [field(paths.pValue)]: { lt: r.pValue } } }] : []),
+    ],
+  };
+}
+
+function windowFamily(row: WindowRuleRow): FamilyDef {
+  return {
+    family: FAMILY_OF[row.metric],
+    rule: row.name,
+    predictionRule: row.name,
+    metric: row.metric,
+    path: row.path,
+    op: row.compare,
     keys: [],
-    // the job: fewer than min_volume documents is a warning, none at all is critical
-    thresholds: (r) => ({ warn: r.minVolume, critical: 1 }),
+    ...(row.compare === 'lt' ? { thresholds: row.thresholds } : {}),
     windowLevel: true,
-    enabled: (r) => r.minVolume > 0,
-  },
-  {
-    family: 'version',
-    rule: 'unexpected_version',
-    metric: 'version',
-    path: ['window', 'unexpected_versions'],
-    op: 'versions',
-    keys: [],
-    windowLevel: true,
-    enabled: (r) => r.unexpectedVersion,
-  },
-];
+    enabled: row.enabled,
+    gates: () => [{ exists: { field: field(row.path) } }],
+  };
+}
+
+/** The families, rendered from the rule table (src/rules/rule-table.ts), in install order. */
+export const WATCH_FAMILIES: readonly FamilyDef[] = (() => {
+  const defs = [...FEATURE_CHECKS.map(featureFamily), ...WINDOW_RULES.map(windowFamily)];
+  return (Object.values(FAMILY_OF) as WatchFamily[]).map((family) => {
+    const def = defs.find((d) => d.family === family);
+    if (!def) throw new Error(`watch family ${family} compares nothing the rule table has`);
+    return def;
+  });
+})();
+
+/** The search's sort: the value the condition compares, the one that decides `some` first. */
+function sortOf(def: FamilyDef): unknown[] {
+  // (the compared rates and distances are doubles, the document count a long)
+  if (def.op === 'gte') return [{ [field(def.path)]: { order: 'desc', unmapped_type: 'double' } }];
+  if (def.op === 'lt') return [{ [field(def.path)]: { order: 'asc', unmapped_type: 'long' } }];
+  return [{ 'mlmon.window.to': { order: 'desc', unmapped_type: 'date' } }];
+}
+
+/** The condition: some hit at or past warn, or (versions) any hit at all. */
+function conditionOf(def: FamilyDef, t: Thresholds | undefined): Record<string, unknown> {
+  if (def.op === 'versions') return { compare: { 'ctx.payload.hits.total': { gte: 1 } } };
+  return {
+    array_compare: {
+      'ctx.payload.hits.hits': {
+        path: `_source.${field(def.path)}`,
+        [def.op]: { value: t?.warn ?? null, quantifier: 'some' },
+      },
+    },
+  };
+}
 
 const DEFAULTS = { interval: '5m', lookback: '15m', throttlePeriod: '30m' };
 // units both Watcher's durations and Elasticsearch's date math (the lookback) accept
@@ -212,6 +224,9 @@ function renderOne(
     throttle_period: opts.throttlePeriod,
     webhook_url: opts.webhookUrl ?? '',
     rule: def.rule,
+    filters: [{ range: { 'mlmon.window.to': { gte: `now-${opts.lookback}` } } }, ...def.gates(r)],
+    sort: sortOf(def),
+    condition: conditionOf(def, t),
     warn: t?.warn ?? null,
     critical: t?.critical ?? null,
     min_samples: r.minSamples,
@@ -219,7 +234,7 @@ function renderOne(
     alert_docs_script: alertDocsSource(),
     alert_docs_params: {
       rule: def.rule,
-      prediction_rule: def.predictionRule ?? def.rule,
+      prediction_rule: def.predictionRule,
       metric: def.metric,
       path: def.path,
       op: def.op,

@@ -8,7 +8,6 @@ import { saveBaseline } from '../../src/baseline/baseline-writer.js';
 import { profileFile } from '../../src/baseline/profiler.js';
 import type { Baseline } from '../../src/contract/baseline-document.js';
 import { tokenize } from '../../src/contract/tokenizer.js';
-import { defaultRules } from '../../src/metrics/rules.js';
 import {
   chiSquared,
   jensenShannon,
@@ -17,8 +16,9 @@ import {
   meanShiftSe,
   psi,
   wassersteinBinned,
-} from '../../src/metrics/stats.js';
+} from '../../src/metrics/distribution-tests.js';
 import { computeWindow, type WindowMetrics } from '../../src/metrics/window.js';
+import { defaultRules } from '../../src/rules/rule-table.js';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
 import { cleanup, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';

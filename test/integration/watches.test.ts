@@ -12,8 +12,11 @@ import { profileFile } from '../../src/baseline/profiler.js';
 import { defaultConfig, type MlmonConfig } from '../../src/config/mlmon-config.js';
 import { alertsStream, metricsStream } from '../../src/contract/streams.js';
 import { runOnce } from '../../src/job/runner.js';
-import { defaultRules, type Rules } from '../../src/metrics/rules.js';
-import { type Alert, computeWindow, type WindowMetrics } from '../../src/metrics/window.js';
+import { ensureJobTemplates } from '../../src/job/writer.js';
+import { computeWindow, type WindowMetrics } from '../../src/metrics/window.js';
+import type { Rules } from '../../src/rules/rule-settings.js';
+import { defaultRules } from '../../src/rules/rule-table.js';
+import type { Alert } from '../../src/rules/verdicts.js';
 import { type KibanaRuleBody, renderKibanaRules } from '../../src/setup/kibana-rules.js';
 import { type RenderedWatch, renderWatches, type WatchFamily } from '../../src/setup/watches.js';
 import { dataStreamName } from '../../src/transport/document.js';
@@ -147,6 +150,9 @@ before(async () => {
     await saveBaseline(client, b, baselineIndex);
   }
   templates.push(...(await installPredictionTemplate(client, predictionsNs)));
+  // the shipped index templates compose the @package component templates: the job installs them when
+  // missing (as runOnce below would), and this test's per-namespace copies need them first
+  await ensureJobTemplates(client);
   for (const { ns } of Object.values(scenarios)) await installJobTemplates(ns);
   await logScenario('drifted');
   await logScenario('clean');

@@ -8,7 +8,7 @@ import { chartNames, readChart, readDashboards, readObjectsDef } from '../../src
 import { withInlineData } from '../../src/dashboard/chart-data.js';
 import { resolveDataUrl } from '../../src/dashboard/kibana-query.js';
 import { buildSavedObjects, toNdjson, visualizationId } from '../../src/dashboard/saved-objects.js';
-import { defaultRules } from '../../src/metrics/rules.js';
+import { defaultRules } from '../../src/rules/rule-table.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../fixtures/kibana-saved-object.schema.json', import.meta.url), 'utf8'),

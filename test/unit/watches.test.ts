@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultRules, type Rules } from '../../src/metrics/rules.js';
+import type { Rules } from '../../src/rules/rule-settings.js';
+import { defaultRules } from '../../src/rules/rule-table.js';
 import { type RenderedWatch, renderWatches } from '../../src/setup/watches.js';
 import { fixtureSchema } from '../helpers/schema.js';
 

@@ -10,7 +10,7 @@ import {
   meanShiftSe,
   psi,
   wassersteinBinned,
-} from '../../src/metrics/stats.js';
+} from '../../src/metrics/distribution-tests.js';
 
 // computed with SciPy by scripts/golden/stats_golden.py
 const golden = JSON.parse(

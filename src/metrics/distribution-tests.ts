@@ -2,7 +2,7 @@ import gammainc from '@stdlib/math-base-special-gammainc';
 
 /**
  * The drift statistics, on binned or categorical counts (README, "Statistics"). Each function is
- * checked against SciPy by test/unit/stats.test.ts (golden values from scripts/golden/stats_golden.py).
+ * checked against SciPy by test/unit/distribution-tests.test.ts (golden values from scripts/golden/stats_golden.py).
  */
 
 /** Proportions with empty bins floored at 1e-4, as Evidently does, so PSI stays finite. */

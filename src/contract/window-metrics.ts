@@ -1,0 +1,47 @@
+import type { FeatureProfile } from './baseline-document.js';
+
+/**
+ * The numbers of one feature in one window, from the response of `windowRequest` (README, "Metrics").
+ * Computed by src/metrics/, judged by src/rules/, stored in metric documents and exported as gauges
+ * by src/job/: so the names are the contract's. Fields that do not apply to a type are absent.
+ */
+export interface FeatureStatistics {
+  type: FeatureProfile['type'];
+  /** documents with a value in the window */
+  count: number;
+  na_rate: number;
+  baseline_na_rate: number;
+  unseen_rate?: number;
+  top_unseen?: { value: string; count: number }[];
+  oov_rate?: number;
+  docs_with_oov_rate?: number;
+  top_oov?: { word: string; count: number }[];
+  psi?: number;
+  ks?: number;
+  ks_p_value?: number;
+  js?: number;
+  wasserstein?: number;
+  chi2_p_value?: number;
+  linf?: number;
+  mean_shift_se?: number;
+  out_of_range_rate?: number;
+}
+
+/** The numeric fields of FeatureStatistics: what metric documents and Prometheus gauges carry. */
+export const METRIC_FIELDS = [
+  'count',
+  'na_rate',
+  'baseline_na_rate',
+  'unseen_rate',
+  'oov_rate',
+  'docs_with_oov_rate',
+  'psi',
+  'ks',
+  'ks_p_value',
+  'js',
+  'wasserstein',
+  'chi2_p_value',
+  'linf',
+  'mean_shift_se',
+  'out_of_range_rate',
+] as const satisfies readonly (keyof FeatureStatistics)[];

@@ -1,0 +1,116 @@
+import type { estypes } from '@elastic/elasticsearch';
+import type { Baseline } from '../contract/baseline-document.js';
+import type { FeatureStatistics } from '../contract/window-metrics.js';
+import {
+  chiSquared,
+  jensenShannon,
+  ksBinned,
+  lInfinity,
+  meanShiftSe,
+  psi,
+  wassersteinBinned,
+} from './distribution-tests.js';
+import { type FeatureEntry, featureEntries } from './window-query.js';
+
+/** The statistics of a whole window: its documents, and each feature's numbers. */
+export interface WindowStatistics {
+  docs: number;
+  features: Record<string, FeatureStatistics>;
+  prediction?: FeatureStatistics;
+  versions: { version: string; docs: number }[];
+  latency_ms: { p50: number | null; p95: number | null; p99: number | null };
+}
+
+type Aggs = Record<string, unknown>;
+const num = (a: Aggs, k: string, f: string): number =>
+  ((a[k] as Record<string, number> | undefined)?.[f] ?? 0) as number;
+const buckets = (a: Aggs, k: string) =>
+  (a[k] as { buckets?: { key: string | number; key_as_string?: string; doc_count: number }[] } | undefined)
+    ?.buckets ?? [];
+
+function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStatistics {
+  const { key, profile: p, isPrediction } = e;
+  const na = num(a, `${key}_na`, 'doc_count');
+  const m: FeatureStatistics = {
+    type: p.type,
+    count: docs - na,
+    na_rate: docs ? na / docs : 0,
+    baseline_na_rate: p.na_rate,
+  };
+
+  if (p.numeric) {
+    const counts = buckets(a, `${key}_bins`).map((bk) => bk.doc_count);
+    const base = p.numeric.bins.counts;
+    const n = counts.reduce((s, c) => s + c, 0);
+    m.count = n;
+    if (n > 0) {
+      m.psi = psi(base, counts);
+      const ks = ksBinned(base, counts);
+      m.ks = ks.statistic;
+      m.ks_p_value = ks.pValue;
+      m.js = jensenShannon(base, counts);
+      m.wasserstein = wassersteinBinned(p.numeric.bins.edges, p.numeric.min, base, counts, p.numeric.std);
+      m.mean_shift_se = meanShiftSe(p.numeric.mean, p.numeric.std, num(a, `${key}_stats`, 'avg'), n);
+      m.out_of_range_rate = num(a, `${key}_oor`, 'doc_count') / n;
+    }
+  }
+  if (p.categorical || p.boolean) {
+    const count = num(a, `${key}_count`, 'value');
+    const known = new Map(
+      buckets(a, `${key}_known`).map((bk) => [String(bk.key_as_string ?? bk.key), bk.doc_count]),
+    );
+    const values = p.categorical ? Object.keys(p.categorical.values) : ['true', 'false'];
+    const base = p.categorical
+      ? [...values.map((v) => p.categorical?.values[v] ?? 0), p.categorical.other_count]
+      : [p.boolean?.true ?? 0, p.boolean?.false ?? 0];
+    const knownSum = values.reduce((s, v) => s + (known.get(v) ?? 0), 0);
+    const unseen = Math.max(0, count - knownSum);
+    const win = p.categorical
+      ? [...values.map((v) => known.get(v) ?? 0), unseen]
+      : values.map((v) => known.get(v) ?? 0);
+    m.count = count;
+    if (p.categorical) {
+      m.unseen_rate = count ? unseen / count : 0;
+      m.top_unseen = buckets(a, `${key}_unseen`).map((bk) => ({
+        value: String(bk.key),
+        count: bk.doc_count,
+      }));
+    }
+    if (count > 0) {
+      const chi = chiSquared(base, win);
+      m.chi2_p_value = chi.pValue;
+      m.js = jensenShannon(base, win);
+      m.linf = lInfinity(base, win);
+    }
+  }
+  if (p.text && !isPrediction) {
+    const tokens = num(a, `${key}_tokens`, 'value');
+    const docsWithText = num(a, `${key}_docs`, 'value');
+    m.count = docsWithText;
+    m.oov_rate = tokens ? num(a, `${key}_oov`, 'value') / tokens : 0;
+    m.docs_with_oov_rate = docsWithText ? num(a, `${key}_docs_oov`, 'doc_count') / docsWithText : 0;
+    m.top_oov = buckets(a, `${key}_oov_top`).map((bk) => ({ word: String(bk.key), count: bk.doc_count }));
+  }
+  return m;
+}
+
+/** The statistics of one window from the response of `windowRequest` for the same baseline. */
+export function windowStatistics(b: Baseline, res: estypes.SearchResponse): WindowStatistics {
+  const a = (res.aggregations ?? {}) as Aggs;
+  const docs = typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? 0);
+  const features: Record<string, FeatureStatistics> = {};
+  let prediction: FeatureStatistics | undefined;
+  for (const e of featureEntries(b)) {
+    const m = featureStatistics(e, a, docs);
+    if (e.isPrediction) prediction = m;
+    else features[e.name] = m;
+  }
+  const latency = (a.latency as { values?: Record<string, number | null> } | undefined)?.values ?? {};
+  return {
+    docs,
+    features,
+    ...(prediction ? { prediction } : {}),
+    versions: buckets(a, 'versions').map((bk) => ({ version: String(bk.key), docs: bk.doc_count })),
+    latency_ms: { p50: latency['50.0'] ?? null, p95: latency['95.0'] ?? null, p99: latency['99.0'] ?? null },
+  };
+}

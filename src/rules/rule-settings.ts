@@ -1,0 +1,56 @@
+/**
+ * The settings of the alert rules (mlmon.yml `rules:`, README "Rules"): thresholds, gates and
+ * per-feature overrides. The rules themselves, with the defaults of these settings and their sources,
+ * are the table in rule-table.ts.
+ */
+export interface Thresholds {
+  warn: number;
+  critical: number;
+}
+
+export interface Rules {
+  minSamples: number;
+  pValue: number;
+  /** rise of the NA rate over the baseline's, absolute */
+  naRateRise: Thresholds;
+  unseenRate: Thresholds;
+  oovRate: Thresholds;
+  psi: Thresholds;
+  jensenShannon: Thresholds;
+  /** fire when a window holds a model version that has no baseline */
+  unexpectedVersion: boolean;
+  /** fewer documents than this in a window is an alert (0: off) */
+  minVolume: number;
+  /** per-feature overrides of any of the above */
+  features?: Record<string, Partial<Omit<Rules, 'features'>>>;
+}
+
+/** The rules that apply to one feature: the top level with its overrides merged in. */
+export type FeatureRules = Omit<Rules, 'features'>;
+
+/** The settings that hold a pair of thresholds. */
+export type ThresholdKey = {
+  [K in keyof FeatureRules]: FeatureRules[K] extends Thresholds ? K : never;
+}[keyof FeatureRules];
+
+/** The name alerts, metric documents and per-feature rules give the model's prediction. */
+export const PREDICTION_FEATURE = '(prediction)';
+/** The feature of a window-level alert. */
+export const WINDOW_FEATURE = '(all)';
+
+export function rulesFor(rules: Rules, feature: string): FeatureRules {
+  return { ...rules, ...(rules.features?.[feature] ?? {}) };
+}
+
+export const SEVERITIES = ['warn', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityOf(value: number | undefined, t: Thresholds): Severity | undefined {
+  if (value === undefined || Number.isNaN(value)) return undefined;
+  if (value >= t.critical) return 'critical';
+  if (value >= t.warn) return 'warn';
+  return undefined;
+}
+
+/** An alert's state: raised by a window that breaks a rule, resolved by one that no longer does. */
+export type AlertStatus = 'firing' | 'resolved';

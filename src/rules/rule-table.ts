@@ -1,0 +1,292 @@
+import type { ProfileType } from '../contract/baseline-document.js';
+import { FEATURE_KINDS } from '../contract/features.js';
+import type { FeatureStatistics } from '../contract/window-metrics.js';
+import type { FeatureRules, Rules, ThresholdKey, Thresholds } from './rule-settings.js';
+
+/**
+ * The alert rules, once (README, "Rules"). Each rule reads a metric the window's statistics hold
+ * (Evidently's split of metric and test): the job's verdicts (verdicts.ts), the quantities the job
+ * stores in its metric documents (job/writer.ts), the Watcher watches (setup/watches.ts) and the alert
+ * states are rendered from this table, so they cannot disagree.
+ *
+ * A rule fires only on enough data (`minSamples`), and drift rules need both an effect above the
+ * threshold and a significant test (p < `pValue`), so small clean windows (where distances are biased
+ * upward) and huge windows (where any tiny difference is significant) do not alarm.
+ */
+
+export type RuleName =
+  | 'na_rate'
+  | 'unseen_categories'
+  | 'oov_words'
+  | 'numeric_drift'
+  | 'categorical_drift'
+  | 'prediction_drift'
+  | 'unexpected_version'
+  | 'volume';
+
+/** What a feature-level rule looks at: the model's input features, or its prediction. */
+export type Subject = 'feature' | 'prediction';
+
+/** The quantities feature-level rules compare: keys of the metric document's `mlmon.metric`. */
+export type FeatureRuleMetric = 'na_rate_rise' | 'unseen_rate' | 'oov_rate' | 'psi' | 'js';
+/** The quantities window-level rules compare. */
+export type WindowRuleMetric = 'docs' | 'version';
+/** An alert's `metric`: the quantity its rule compared. */
+export type RuleMetric = FeatureRuleMetric | WindowRuleMetric;
+
+/** Where a value lives in a metric document (job/writer.ts), as the keys under `mlmon`. */
+export type DocPath = readonly [string, string];
+
+/** One test on one feature's statistics: a quantity against a pair of thresholds, behind gates. */
+export interface FeatureCheck {
+  metric: FeatureRuleMetric;
+  /** the compared quantity from the statistics; undefined where the feature has none */
+  measure: (m: FeatureStatistics) => number | undefined;
+  /** the feature kinds the test applies to */
+  kinds: readonly ProfileType[];
+  /** at or above `warn` fires; at or above `critical` is critical */
+  compare: 'gte';
+  thresholds: ThresholdKey;
+  gate: {
+    /** `minSamples` counts the window's documents, or the feature's values in it */
+    minSamplesOn: 'docs' | 'values';
+    /** the test's p-value that must be below `pValue` */
+    pValue?: 'ks_p_value' | 'chi2_p_value';
+  };
+}
+
+interface RuleRowBase {
+  name: RuleName;
+  /** the defaults of the settings this rule introduces */
+  defaults: Partial<FeatureRules>;
+  /** where those defaults come from */
+  source: string;
+}
+
+export interface FeatureRuleRow extends RuleRowBase {
+  level: 'feature';
+  subjects: readonly Subject[];
+  /** one test per feature kind group; a feature takes those of its kind */
+  checks: readonly FeatureCheck[];
+}
+
+/** What window-level rules read: the window's documents and model versions. */
+export interface WindowFacts {
+  docs: number;
+  versions: readonly string[];
+  /** the model's versions with a baseline */
+  knownVersions: readonly string[];
+}
+
+interface WindowRuleBase extends RuleRowBase {
+  level: 'window';
+  path: DocPath;
+  /** the rule's switch: off, it neither alerts nor gets a watch */
+  enabled: (r: FeatureRules) => boolean;
+}
+
+export interface BelowRuleRow extends WindowRuleBase {
+  metric: 'docs';
+  /** below `warn` fires, below `critical` is critical; the alert reports `warn` as its threshold */
+  compare: 'lt';
+  measure: (w: WindowFacts) => number;
+  thresholds: (r: FeatureRules) => Thresholds;
+}
+
+export interface VersionsRuleRow extends WindowRuleBase {
+  metric: 'version';
+  /** each listed version is a warning; the alert's threshold names the versions with a baseline */
+  compare: 'versions';
+  measure: (w: WindowFacts) => string[];
+}
+
+export type WindowRuleRow = BelowRuleRow | VersionsRuleRow;
+export type RuleRow = FeatureRuleRow | WindowRuleRow;
+
+/** The unexpected_version rule's quantity: the window's versions that have no baseline. */
+export function unexpectedVersions(w: WindowFacts): string[] {
+  return w.versions.filter((v) => !w.knownVersions.includes(v));
+}
+
+const ALL_KINDS: readonly ProfileType[] = FEATURE_KINDS;
+
+/** Numeric drift: PSI, gated by the binned KS test (shared by numeric_drift and prediction_drift). */
+const PSI_CHECK: FeatureCheck = {
+  metric: 'psi',
+  measure: (m) => m.psi,
+  kinds: ['numeric'],
+  compare: 'gte',
+  thresholds: 'psi',
+  gate: { minSamplesOn: 'values', pValue: 'ks_p_value' },
+};
+
+/** Categorical drift: Jensen-Shannon, gated by chi-squared (categorical_drift, prediction_drift). */
+const JS_CHECK: FeatureCheck = {
+  metric: 'js',
+  measure: (m) => m.js,
+  kinds: ['categorical', 'boolean'],
+  compare: 'gte',
+  thresholds: 'jensenShannon',
+  gate: { minSamplesOn: 'values', pValue: 'chi2_p_value' },
+};
+
+/** The gates' settings, which every feature-level rule shares. */
+export const GATES: Record<'minSamples' | 'pValue', { default: number; source: string }> = {
+  minSamples: {
+    default: 100,
+    source:
+      'below ~100 values per window the drift statistics are mostly noise (Deepchecks uses min_samples=10 for a single test; we need ten bins to be populated)',
+  },
+  pValue: {
+    default: 0.05,
+    source: "Evidently, whylogs, Kibana's data-drift view and Alibi Detect all use p < 0.05",
+  },
+};
+
+/** The rules, in the order a feature's (then the window's) alerts are raised. */
+export const RULE_TABLE: readonly RuleRow[] = [
+  {
+    name: 'na_rate',
+    level: 'feature',
+    subjects: ['feature', 'prediction'],
+    checks: [
+      {
+        metric: 'na_rate_rise',
+        measure: (m) => m.na_rate - m.baseline_na_rate,
+        kinds: ALL_KINDS,
+        compare: 'gte',
+        thresholds: 'naRateRise',
+        gate: { minSamplesOn: 'docs' },
+      },
+    ],
+    defaults: { naRateRise: { warn: 0.05, critical: 0.2 } },
+    source: "Deepchecks' PercentOfNulls condition is 5%; a 20-point rise is a broken input",
+  },
+  {
+    name: 'unseen_categories',
+    level: 'feature',
+    subjects: ['feature', 'prediction'],
+    checks: [
+      {
+        metric: 'unseen_rate',
+        measure: (m) => m.unseen_rate,
+        kinds: ['categorical'],
+        compare: 'gte',
+        thresholds: 'unseenRate',
+        gate: { minSamplesOn: 'values' },
+      },
+    ],
+    defaults: { unseenRate: { warn: 0.01, critical: 0.05 } },
+    source: 'TFDV (min_domain_mass 1.0) and NannyML fire on any unseen value; 1% tolerates rare new values',
+  },
+  {
+    name: 'oov_words',
+    level: 'feature',
+    subjects: ['feature'],
+    checks: [
+      {
+        metric: 'oov_rate',
+        measure: (m) => m.oov_rate,
+        kinds: ['text'],
+        compare: 'gte',
+        thresholds: 'oovRate',
+        gate: { minSamplesOn: 'values' },
+      },
+    ],
+    defaults: { oovRate: { warn: 0.1, critical: 0.25 } },
+    source: 'TFDV leaves min_coverage to the user; a tenth of tokens unknown is a new kind of text',
+  },
+  {
+    name: 'numeric_drift',
+    level: 'feature',
+    subjects: ['feature'],
+    checks: [PSI_CHECK],
+    defaults: { psi: { warn: 0.1, critical: 0.2 } },
+    source: 'the PSI convention: < 0.1 stable, 0.1-0.2 moderate, >= 0.2 significant',
+  },
+  {
+    name: 'categorical_drift',
+    level: 'feature',
+    subjects: ['feature'],
+    checks: [JS_CHECK],
+    defaults: { jensenShannon: { warn: 0.1, critical: 0.2 } },
+    source: "Evidently's default distance threshold for categorical drift is 0.1",
+  },
+  {
+    name: 'prediction_drift',
+    level: 'feature',
+    subjects: ['prediction'],
+    checks: [PSI_CHECK, JS_CHECK],
+    defaults: {},
+    source: 'the thresholds of numeric_drift and categorical_drift',
+  },
+  {
+    name: 'unexpected_version',
+    level: 'window',
+    metric: 'version',
+    path: ['window', 'unexpected_versions'],
+    compare: 'versions',
+    enabled: (r) => r.unexpectedVersion,
+    measure: unexpectedVersions,
+    defaults: { unexpectedVersion: true },
+    source: 'ours: a version without a baseline is compared with nothing of its own',
+  },
+  {
+    name: 'volume',
+    level: 'window',
+    metric: 'docs',
+    path: ['window', 'docs'],
+    compare: 'lt',
+    enabled: (r) => r.minVolume > 0,
+    measure: (w) => w.docs,
+    // fewer than min_volume documents is a warning, none at all is critical
+    thresholds: (r) => ({ warn: r.minVolume, critical: 1 }),
+    defaults: { minVolume: 0 },
+    source: "ours: off, the expected traffic is the deployment's to say (min_volume)",
+  },
+];
+
+export const FEATURE_RULES: readonly FeatureRuleRow[] = RULE_TABLE.filter(
+  (r): r is FeatureRuleRow => r.level === 'feature',
+);
+export const WINDOW_RULES: readonly WindowRuleRow[] = RULE_TABLE.filter(
+  (r): r is WindowRuleRow => r.level === 'window',
+);
+
+/** The feature checks, each once (a check two rules share is one check), in table order. */
+export const FEATURE_CHECKS: readonly FeatureCheck[] = [...new Set(FEATURE_RULES.flatMap((r) => r.checks))];
+
+/** The rule that raises a check's alerts on a subject, if any does. */
+export function ruleOf(check: FeatureCheck, subject: Subject): FeatureRuleRow | undefined {
+  return FEATURE_RULES.find((r) => r.subjects.includes(subject) && r.checks.includes(check));
+}
+
+/** The metric document's paths a feature check reads: its quantity and its gates. */
+export function checkPaths(check: FeatureCheck): { value: DocPath; samples: DocPath; pValue?: DocPath } {
+  return {
+    value: ['metric', check.metric],
+    samples: check.gate.minSamplesOn === 'docs' ? ['window', 'docs'] : ['metric', 'count'],
+    ...(check.gate.pValue ? { pValue: ['metric', check.gate.pValue] as const } : {}),
+  };
+}
+
+/** The settings a check reads: a feature whose own rules change one of them is judged apart. */
+export function settingsOf(check: FeatureCheck): (keyof FeatureRules)[] {
+  return ['minSamples', ...(check.gate.pValue ? (['pValue'] as const) : []), check.thresholds];
+}
+
+/** Each feature check's compared quantity, where it is a finite number (what the metric documents hold). */
+export function comparedQuantities(m: FeatureStatistics): Partial<Record<FeatureRuleMetric, number>> {
+  const out: Partial<Record<FeatureRuleMetric, number>> = {};
+  for (const check of FEATURE_CHECKS) {
+    const v = check.measure(m);
+    if (typeof v === 'number' && Number.isFinite(v)) out[check.metric] = v;
+  }
+  return out;
+}
+
+/** The defaults of every setting, from the gates and the rows. */
+export const defaultRules: Rules = Object.assign(
+  { minSamples: GATES.minSamples.default, pValue: GATES.pValue.default },
+  ...RULE_TABLE.map((r) => r.defaults),
+) as Rules;

@@ -1,0 +1,248 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FeatureStatistics } from '../../src/contract/window-metrics.js';
+import { type FeatureRules, rulesFor } from '../../src/rules/rule-settings.js';
+import { comparedQuantities, defaultRules, unexpectedVersions } from '../../src/rules/rule-table.js';
+import { featureVerdict, windowVerdicts } from '../../src/rules/verdicts.js';
+
+const rules: FeatureRules = rulesFor(defaultRules, 'x');
+
+const numeric = (o: Partial<FeatureStatistics> = {}): FeatureStatistics => ({
+  type: 'numeric',
+  count: 500,
+  na_rate: 0,
+  baseline_na_rate: 0,
+  psi: 0.01,
+  ks: 0.01,
+  ks_p_value: 0.9,
+  js: 0.01,
+  wasserstein: 0,
+  mean_shift_se: 0,
+  out_of_range_rate: 0,
+  ...o,
+});
+const categorical = (o: Partial<FeatureStatistics> = {}): FeatureStatistics => ({
+  type: 'categorical',
+  count: 500,
+  na_rate: 0,
+  baseline_na_rate: 0,
+  unseen_rate: 0,
+  top_unseen: [],
+  chi2_p_value: 0.9,
+  js: 0.01,
+  linf: 0.01,
+  ...o,
+});
+const text = (o: Partial<FeatureStatistics> = {}): FeatureStatistics => ({
+  type: 'text',
+  count: 500,
+  na_rate: 0,
+  baseline_na_rate: 0,
+  oov_rate: 0,
+  docs_with_oov_rate: 0,
+  top_oov: [],
+  ...o,
+});
+const summary = (v: ReturnType<typeof featureVerdict>) =>
+  v.alerts.map((a) => `${a.rule} ${a.feature} ${a.metric} ${a.value} ${a.threshold} ${a.severity}`);
+
+test('a clean feature is ok, with no alert and no reason', () => {
+  for (const m of [numeric(), categorical(), text()]) {
+    const v = featureVerdict('x', m, 500, false, rules);
+    assert.deepEqual(v, { status: 'ok', alerts: [] });
+  }
+});
+
+test('the NA rule compares the rise over the baseline, at warn and at critical, gated by the documents', () => {
+  const at = (na: number, base: number, docs = 500, count = 500) =>
+    featureVerdict('x', numeric({ na_rate: na, baseline_na_rate: base, count }), docs, false, rules);
+  assert.deepEqual(at(0.2, 0.16).alerts, []);
+  assert.deepEqual(summary(at(0.25, 0.125)), ['na_rate x na_rate_rise 0.125 0.05 warn']);
+  assert.equal(at(0.25, 0.125).status, 'warn');
+  // exactly at the threshold fires
+  assert.deepEqual(summary(at(0.05, 0)), ['na_rate x na_rate_rise 0.05 0.05 warn']);
+  assert.deepEqual(summary(at(0.375, 0.125)), ['na_rate x na_rate_rise 0.25 0.2 critical']);
+  assert.equal(at(0.375, 0.125).status, 'critical');
+  assert.deepEqual(summary(at(0.2, 0)), ['na_rate x na_rate_rise 0.2 0.2 critical']);
+  // a fall is no alert
+  assert.deepEqual(at(0, 0.5).alerts, []);
+  // the gate counts the window's documents: fewer than min_samples, no verdict
+  assert.deepEqual(at(0.9, 0, 99, 10).alerts, []);
+  // ... while the feature's own values may be few (most are missing): the NA rule still fires,
+  // the status is the alert's, and the reason says the other rules had too few values
+  const few = at(0.9, 0, 100, 10);
+  assert.deepEqual(summary(few), ['na_rate x na_rate_rise 0.9 0.2 critical']);
+  assert.equal(few.status, 'critical');
+  assert.equal(few.reason, '10 values in the window, fewer than the 100 the rules need');
+});
+
+test('too few values: insufficient_data with the reason, and no rule but NA looks at the numbers', () => {
+  const v = featureVerdict('x', numeric({ count: 99, psi: 5, ks_p_value: 0 }), 500, false, rules);
+  assert.deepEqual(v, {
+    status: 'insufficient_data',
+    reason: '99 values in the window, fewer than the 100 the rules need',
+    alerts: [],
+  });
+  const at = featureVerdict('x', numeric({ count: 100, psi: 5, ks_p_value: 0 }), 100, false, rules);
+  assert.deepEqual(summary(at), ['numeric_drift x psi 5 0.2 critical']);
+  assert.equal(at.reason, undefined);
+});
+
+test('numeric drift needs the effect and a significant KS test; the prediction names it prediction_drift', () => {
+  const v = (o: Partial<FeatureStatistics>, isPrediction = false) =>
+    summary(featureVerdict(isPrediction ? '(prediction)' : 'x', numeric(o), 500, isPrediction, rules));
+  assert.deepEqual(v({ psi: 0.15, ks_p_value: 0.01 }), ['numeric_drift x psi 0.15 0.1 warn']);
+  assert.deepEqual(v({ psi: 0.2, ks_p_value: 0.01 }), ['numeric_drift x psi 0.2 0.2 critical']);
+  assert.deepEqual(v({ psi: 0.099, ks_p_value: 0.01 }), []);
+  // p exactly at the gate is not significant; no p-value at all is not either
+  assert.deepEqual(v({ psi: 0.5, ks_p_value: 0.05 }), []);
+  assert.deepEqual(v({ psi: 0.5, ks_p_value: undefined }), []);
+  assert.deepEqual(v({ psi: 0.5, ks_p_value: Number.NaN }), []);
+  assert.deepEqual(v({ psi: Number.NaN, ks_p_value: 0 }), []);
+  assert.deepEqual(v({ psi: 0.15, ks_p_value: 0.01 }, true), [
+    'prediction_drift (prediction) psi 0.15 0.1 warn',
+  ]);
+  // an infinite PSI is critical
+  assert.deepEqual(v({ psi: Number.POSITIVE_INFINITY, ks_p_value: 0 }), [
+    'numeric_drift x psi Infinity 0.2 critical',
+  ]);
+  // a numeric feature's Jensen-Shannon distance is reported, never judged (no chi-squared test)
+  assert.deepEqual(v({ js: 0.9, chi2_p_value: 0 }), []);
+});
+
+test('categorical drift: Jensen-Shannon behind chi-squared, on categorical and boolean features', () => {
+  const v = (m: FeatureStatistics, isPrediction = false) =>
+    summary(featureVerdict(isPrediction ? '(prediction)' : 'c', m, 500, isPrediction, rules));
+  assert.deepEqual(v(categorical({ js: 0.12, chi2_p_value: 0.001 })), [
+    'categorical_drift c js 0.12 0.1 warn',
+  ]);
+  assert.deepEqual(v(categorical({ js: 0.12, chi2_p_value: 0.2 })), []);
+  const bool: FeatureStatistics = {
+    type: 'boolean',
+    count: 500,
+    na_rate: 0,
+    baseline_na_rate: 0,
+    chi2_p_value: 0,
+    js: 0.3,
+    linf: 0.3,
+  };
+  assert.deepEqual(v(bool), ['categorical_drift c js 0.3 0.2 critical']);
+  assert.deepEqual(v(bool, true), ['prediction_drift (prediction) js 0.3 0.2 critical']);
+});
+
+test('unseen categories on categorical features and predictions; OOV words on text features only', () => {
+  assert.deepEqual(summary(featureVerdict('c', categorical({ unseen_rate: 0.01 }), 500, false, rules)), [
+    'unseen_categories c unseen_rate 0.01 0.01 warn',
+  ]);
+  assert.deepEqual(
+    summary(featureVerdict('(prediction)', categorical({ unseen_rate: 0.05 }), 500, true, rules)),
+    ['unseen_categories (prediction) unseen_rate 0.05 0.05 critical'],
+  );
+  assert.deepEqual(summary(featureVerdict('t', text({ oov_rate: 0.25 }), 500, false, rules)), [
+    'oov_words t oov_rate 0.25 0.25 critical',
+  ]);
+  assert.deepEqual(featureVerdict('(prediction)', text({ oov_rate: 0.9 }), 500, true, rules).alerts, []);
+  // the kinds decide, not the presence of a number
+  assert.deepEqual(
+    featureVerdict('x', numeric({ unseen_rate: 0.9, oov_rate: 0.9 }), 500, false, rules).alerts,
+    [],
+  );
+  // a datetime feature only has the NA rule
+  const dt: FeatureStatistics = { type: 'datetime', count: 500, na_rate: 0.5, baseline_na_rate: 0 };
+  assert.deepEqual(summary(featureVerdict('d', dt, 500, false, rules)), [
+    'na_rate d na_rate_rise 0.5 0.2 critical',
+  ]);
+});
+
+test('alerts come in the table order, the status is the worst, and the rules given are the ones applied', () => {
+  const m = categorical({ na_rate: 0.1, unseen_rate: 0.2, js: 0.15, chi2_p_value: 0 });
+  const v = featureVerdict('c', m, 500, false, rules);
+  assert.deepEqual(summary(v), [
+    `na_rate c na_rate_rise 0.1 0.05 warn`,
+    'unseen_categories c unseen_rate 0.2 0.05 critical',
+    'categorical_drift c js 0.15 0.1 warn',
+  ]);
+  assert.equal(v.status, 'critical');
+  const own: FeatureRules = {
+    ...rules,
+    minSamples: 1000,
+    pValue: 1,
+    unseenRate: { warn: 0.5, critical: 0.9 },
+    jensenShannon: { warn: 0.15, critical: 0.16 },
+  };
+  const w = featureVerdict('c', m, 1000, false, own);
+  assert.deepEqual(summary(w), ['na_rate c na_rate_rise 0.1 0.05 warn']);
+  assert.equal(w.status, 'warn');
+  assert.equal(w.reason, '500 values in the window, fewer than the 1000 the rules need');
+  assert.deepEqual(summary(featureVerdict('c', m, 500, false, { ...own, minSamples: 500 })), [
+    'na_rate c na_rate_rise 0.1 0.05 warn',
+    'categorical_drift c js 0.15 0.15 warn',
+  ]);
+});
+
+test('the verdict is pure: the statistics and the rules are left as they were', () => {
+  const m = Object.freeze(numeric({ na_rate: 0.5, psi: 1, ks_p_value: 0 }));
+  const r = Object.freeze({ ...rules });
+  const a = featureVerdict('x', m, 500, false, r);
+  const b = featureVerdict('x', m, 500, false, r);
+  assert.deepEqual(a, b);
+  assert.notEqual(a.alerts, b.alerts);
+});
+
+test('window rules: versions without a baseline are warnings, too few documents a warning, none critical', () => {
+  const w = (docs: number, versions: string[], r: Partial<FeatureRules> = {}) =>
+    windowVerdicts({ docs, versions, knownVersions: ['1', '2'] }, { ...rules, minVolume: 100, ...r });
+  assert.deepEqual(w(100, ['1', '2']), []);
+  assert.deepEqual(w(99, ['1', '3', '4']), [
+    {
+      rule: 'unexpected_version',
+      feature: '(all)',
+      metric: 'version',
+      value: '3',
+      threshold: '1,2',
+      severity: 'warn',
+    },
+    {
+      rule: 'unexpected_version',
+      feature: '(all)',
+      metric: 'version',
+      value: '4',
+      threshold: '1,2',
+      severity: 'warn',
+    },
+    { rule: 'volume', feature: '(all)', metric: 'docs', value: 99, threshold: 100, severity: 'warn' },
+  ]);
+  assert.deepEqual(w(1, []), [
+    { rule: 'volume', feature: '(all)', metric: 'docs', value: 1, threshold: 100, severity: 'warn' },
+  ]);
+  assert.deepEqual(w(0, []), [
+    { rule: 'volume', feature: '(all)', metric: 'docs', value: 0, threshold: 100, severity: 'critical' },
+  ]);
+  // the switches: min_volume 0 is off, unexpected_version false is off
+  assert.deepEqual(w(0, ['9'], { minVolume: 0, unexpectedVersion: false }), []);
+  assert.deepEqual(defaultRules.minVolume, 0);
+  assert.deepEqual(windowVerdicts({ docs: 0, versions: ['9'], knownVersions: [] }, defaultRules), [
+    {
+      rule: 'unexpected_version',
+      feature: '(all)',
+      metric: 'version',
+      value: '9',
+      threshold: '',
+      severity: 'warn',
+    },
+  ]);
+  assert.deepEqual(unexpectedVersions({ docs: 3, versions: ['1', '3'], knownVersions: ['1'] }), ['3']);
+});
+
+test("the compared quantities the metric documents hold: the NA rule's rise, and only finite numbers", () => {
+  assert.deepEqual(comparedQuantities(numeric({ na_rate: 0.3, baseline_na_rate: 0.1, psi: 0.2, js: 0.1 })), {
+    na_rate_rise: 0.3 - 0.1,
+    psi: 0.2,
+    js: 0.1,
+  });
+  assert.deepEqual(
+    comparedQuantities(numeric({ na_rate: 0, baseline_na_rate: Number.NaN, psi: Number.POSITIVE_INFINITY })),
+    { js: 0.01 },
+  );
+  assert.deepEqual(comparedQuantities(text({ oov_rate: 0.5 })), { na_rate_rise: 0, oov_rate: 0.5 });
+});
