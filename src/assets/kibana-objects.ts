@@ -6,8 +6,21 @@
 import { ASSET_PATHS } from './layout.js';
 import { packagePath, readTextAsset } from './package-files.js';
 
+/** The saved-object types the package ships. */
+export type ShippedObjectType = 'index-pattern' | 'search' | 'visualization' | 'dashboard';
+
+/** A saved object in Kibana's export / import format (the shipped ones, and the install marker tag). */
+export interface SavedObject {
+  type: ShippedObjectType | 'tag';
+  id: string;
+  attributes: Record<string, unknown>;
+  references: { name: string; type: string; id: string }[];
+  coreMigrationVersion: string;
+  typeMigrationVersion?: string;
+}
+
 export interface KibanaObjectRef {
-  type: 'index-pattern' | 'search' | 'visualization' | 'dashboard';
+  type: ShippedObjectType;
   id: string;
   title: string;
 }

@@ -5,6 +5,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { ASSET_PATHS } from '../assets/layout.js';
 import { readTextAsset } from '../assets/package-files.js';
+import { streamPattern } from '../contract/streams.js';
 import { readChart, readDashboards } from './chart-assets.js';
 import { fetchChartData, withInlineData } from './chart-data.js';
 import { renderSvg } from './render.js';
@@ -44,7 +45,7 @@ export async function alertRows(client: Client, r: ViewRequest, limit = 1000): P
     hits?: { hits: { _source: unknown }[] };
   }>({
     method: 'POST',
-    path: '/logs-mlmon.alerts-*/_search',
+    path: `/${streamPattern('alerts')}/_search`,
     querystring: { ignore_unavailable: true, allow_no_indices: true },
     body: { size: limit, sort: [{ '@timestamp': { order: 'desc' } }], query: { bool: { filter } } },
   });

@@ -5,16 +5,10 @@
  * `searchSourceJSON`), references by name, and the migration versions of the oldest Kibana supported,
  * so that newer Kibanas migrate the objects forward on import.
  */
+import type { SavedObject, ShippedObjectType } from '../assets/kibana-objects.js';
 import { chartNames, readChart, readDashboards, readObjectsDef } from './chart-assets.js';
 
-export interface SavedObject {
-  type: 'index-pattern' | 'search' | 'visualization' | 'dashboard';
-  id: string;
-  coreMigrationVersion: string;
-  typeMigrationVersion: string;
-  attributes: Record<string, unknown>;
-  references: { name: string; type: string; id: string }[];
-}
+export type { SavedObject };
 
 export const visualizationId = (chart: string) => `mlmon-vega-${chart}`;
 
@@ -22,7 +16,7 @@ const EMPTY_SEARCH_SOURCE = JSON.stringify({ query: { query: '', language: 'kuer
 
 export function buildSavedObjects(): SavedObject[] {
   const def = readObjectsDef();
-  const versions = (type: SavedObject['type']) => ({
+  const versions = (type: ShippedObjectType) => ({
     coreMigrationVersion: def.kibana.coreMigrationVersion,
     typeMigrationVersion: def.kibana.typeMigrationVersion[type],
   });

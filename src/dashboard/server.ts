@@ -11,6 +11,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { ASSET_PATHS } from '../assets/layout.js';
 import { packagePath } from '../assets/package-files.js';
 import { parseTime } from '../config/time.js';
+import { streamPattern } from '../contract/streams.js';
 import { chartNames, readChart, readDashboards } from './chart-assets.js';
 import { fetchChartData, withInlineData } from './chart-data.js';
 import { queryContext, type ViewRequest } from './selection.js';
@@ -51,7 +52,7 @@ export function viewRequestOf(params: URLSearchParams, now = Date.now()): ViewRe
 async function modelsAndFeatures(client: Client, r: ViewRequest) {
   const res = await client.search(
     {
-      index: 'metrics-mlmon.window-*,logs-mlmon.predictions-*',
+      index: `${streamPattern('metrics')},${streamPattern('predictions')}`,
       size: 0,
       ignore_unavailable: true,
       allow_no_indices: true,

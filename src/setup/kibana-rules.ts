@@ -2,7 +2,7 @@ import { ASSET_PATHS } from '../assets/layout.js';
 import { readJsonAsset } from '../assets/package-files.js';
 import { fillPlaceholders } from '../assets/placeholders.js';
 import { ConfigError } from '../contract/errors.js';
-import { alertsStream } from '../contract/streams.js';
+import { alertsStream, validateNamespace } from '../contract/streams.js';
 import type { AlertStatus, Severity } from '../rules/rule-settings.js';
 
 /**
@@ -61,12 +61,7 @@ const DURATION = /^(\d+)(s|m|h|d)$/;
 export function renderKibanaRules(opts: KibanaRuleOptions): { id: string; body: KibanaRuleBody }[] {
   const interval = opts.interval ?? '5m';
   const timeWindow = opts.timeWindow ?? '10m';
-  if (!/^[a-z0-9_]+$/.test(opts.namespace))
-    throw new ConfigError(
-      'namespace',
-      `"${opts.namespace}" is not a data stream namespace`,
-      'use a-z, 0-9 and _',
-    );
+  validateNamespace(opts.namespace);
   const fix = 'write it as 30s, 5m, 1h or 1d';
   if (!DURATION.test(interval)) throw new ConfigError('interval', `"${interval}" is not a duration`, fix);
   const window = DURATION.exec(timeWindow);

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { kibanaSavedObjectsPath } from '../assets/kibana-objects.js';
+import { kibanaSavedObjectsPath, type SavedObject } from '../assets/kibana-objects.js';
 import { MlmonError } from '../contract/errors.js';
 import { versionAtLeast } from '../es/capabilities.js';
 import { differences } from './compare.js';
@@ -27,15 +27,6 @@ export interface KibanaConnection {
   /** a space other than the default */
   space?: string;
   headers: Record<string, string>;
-}
-
-export interface SavedObject {
-  type: string;
-  id: string;
-  attributes: Record<string, unknown>;
-  references?: { name: string; type: string; id: string }[];
-  coreMigrationVersion?: string;
-  typeMigrationVersion?: string;
 }
 
 /** KIBANA_URL with the cluster's credentials (Kibana accepts the same API key or user). */

@@ -3,7 +3,7 @@ import { ASSET_PATHS } from '../assets/layout.js';
 import { readJsonAsset, readTextAsset } from '../assets/package-files.js';
 import { fillPlaceholders } from '../assets/placeholders.js';
 import { ConfigError } from '../contract/errors.js';
-import { alertsStream, metricsStream } from '../contract/streams.js';
+import { alertsStream, metricsStream, validateNamespace } from '../contract/streams.js';
 import { type FeatureRules, type Rules, rulesFor, type Thresholds } from '../rules/rule-settings.js';
 import {
   checkPaths,
@@ -270,12 +270,7 @@ export function renderWatches(opts: WatchOptions): RenderedWatch[] {
     throttlePeriod: opts.throttlePeriod ?? DEFAULTS.throttlePeriod,
     ...(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {}),
   };
-  if (!/^[a-z0-9_]+$/.test(o.namespace))
-    throw new ConfigError(
-      'namespace',
-      `"${o.namespace}" is not a data stream namespace`,
-      'use a-z, 0-9 and _',
-    );
+  validateNamespace(o.namespace);
   for (const [k, v] of [
     ['interval', o.interval],
     ['lookback', o.lookback],
