@@ -56,7 +56,7 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     // help and version exit 0; usage errors were already printed by commander
-    process.exitCode = err.exitCode === 0 ? 0 : ExitCode.usage;
+    process.exitCode = err.exitCode === ExitCode.ok ? ExitCode.ok : ExitCode.usage;
   } else if (err instanceof MlmonError) {
     console.error(`mlmon: ${err.message}${err.fix ? `\n  fix: ${err.fix}` : ''}`);
     process.exitCode = err.exitCode;
