@@ -1,5 +1,10 @@
 import { DDSketch } from '@datadog/sketches-js';
-import type { CategoricalProfile, NumericProfile, TextProfile } from '../contract/baseline-document.js';
+import type {
+  CategoricalProfile,
+  IdentifierProfile,
+  NumericProfile,
+  TextProfile,
+} from '../contract/baseline-document.js';
 import { TOKENIZER_VERSION, tokenize } from '../contract/tokenizer.js';
 
 /** Welford's online mean and variance: one pass, numerically stable. */
@@ -241,6 +246,26 @@ export class BooleanAccumulator {
   }
   profile(): { true: number; false: number } {
     return { ...this.counts };
+  }
+}
+
+/** Identifier columns: how many distinct values, exactly up to a cap (then a lower bound). */
+export class IdentifierAccumulator {
+  static readonly CAP = 1_000_000;
+  private readonly seen = new Set<string>();
+  private n = 0;
+  private approximate = false;
+  add(v: string): void {
+    this.n++;
+    if (this.seen.size < IdentifierAccumulator.CAP) this.seen.add(v);
+    else if (!this.seen.has(v)) this.approximate = true;
+  }
+  profile(): IdentifierProfile {
+    return {
+      distinct: this.seen.size,
+      distinct_share: this.n ? this.seen.size / this.n : 0,
+      approximate: this.approximate,
+    };
   }
 }
 

@@ -4,6 +4,7 @@ import {
   binIndex,
   CategoricalAccumulator,
   DatetimeAccumulator,
+  IdentifierAccumulator,
   NumericAccumulator,
   TextAccumulator,
 } from './accumulators.js';
@@ -28,6 +29,7 @@ export class ColumnAccumulator {
   private readonly text?: TextAccumulator;
   private readonly boolean?: BooleanAccumulator;
   private readonly datetime?: DatetimeAccumulator;
+  private readonly identifier?: IdentifierAccumulator;
   private warnedInvalid = false;
   private edges: number[] = [];
   private counts: number[] = [];
@@ -38,11 +40,14 @@ export class ColumnAccumulator {
     readonly rules: ValueRules,
     private readonly settings: ColumnSettings,
     private readonly warn: (message: string) => void,
+    /** why the type was chosen (type-inference.ts) */
+    private readonly typeReason?: string,
   ) {
     if (type === 'numeric') this.numeric = new NumericAccumulator(settings.exactQuantileLimit);
     else if (type === 'categorical') this.categorical = new CategoricalAccumulator(settings.categoryLimit);
     else if (type === 'text') this.text = new TextAccumulator(settings.vocabularyLimit);
     else if (type === 'boolean') this.boolean = new BooleanAccumulator();
+    else if (type === 'identifier') this.identifier = new IdentifierAccumulator();
     else this.datetime = new DatetimeAccumulator();
   }
 
@@ -70,6 +75,9 @@ export class ColumnAccumulator {
     } else if (this.text) {
       this.valid++;
       this.text.add(asCategory(v));
+    } else if (this.identifier) {
+      this.valid++;
+      this.identifier.add(asCategory(v));
     } else if (this.boolean) {
       const b = asBoolean(v);
       if (b === undefined) {
@@ -122,6 +130,7 @@ export class ColumnAccumulator {
     const na = rows - this.valid;
     const p: FeatureProfile = {
       type: this.type,
+      ...(this.typeReason ? { type_reason: this.typeReason } : {}),
       count: rows,
       na_count: na,
       na_rate: na / rows,
@@ -131,6 +140,7 @@ export class ColumnAccumulator {
     if (this.categorical) p.categorical = this.categorical.profile();
     if (this.text) p.text = this.text.profile();
     if (this.boolean) p.boolean = this.boolean.profile();
+    if (this.identifier) p.identifier = this.identifier.profile();
     const dates = this.datetime?.profile();
     if (dates) p.datetime = dates;
     return p;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { ProfileType } from '../contract/baseline-document.js';
 import { ConfigError } from '../contract/errors.js';
+import { FEATURE_KINDS } from '../contract/features.js';
 import type { ValueRules } from './values.js';
 
 /** The optional YAML schema of `mlmon baseline --schema` (README, "Baselines"). */
@@ -18,7 +19,7 @@ export interface BaselineSchema {
   label_column?: string;
 }
 
-const TYPES: ProfileType[] = ['numeric', 'categorical', 'text', 'boolean', 'datetime'];
+const TYPES: readonly ProfileType[] = FEATURE_KINDS;
 
 function stringList(v: unknown, path: string): string[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' || typeof x === 'number')) {

@@ -60,6 +60,18 @@ export interface TextProfile {
   expected_docs_with_oov_rate?: number;
 }
 
+/**
+ * An identifier column (names, ids, one- or two-word titles): nearly every value differs, so no
+ * category list; the window reports its NA rate and distinct share, and no unseen or drift verdict.
+ */
+export interface IdentifierProfile {
+  /** distinct present values (a lower bound when approximate) */
+  distinct: number;
+  /** distinct / present values */
+  distinct_share: number;
+  approximate: boolean;
+}
+
 export interface FeatureProfile {
   type: ProfileType;
   /** why the profiler chose `type`, in words (the schema's choice, or the inference rule that fired) */
@@ -75,6 +87,7 @@ export interface FeatureProfile {
   categorical?: CategoricalProfile;
   text?: TextProfile;
   boolean?: { true: number; false: number };
+  identifier?: IdentifierProfile;
   datetime?: { min: string; max: string };
 }
 

@@ -25,6 +25,9 @@ export interface FeatureStatistics {
   linf?: number;
   mean_shift_se?: number;
   out_of_range_rate?: number;
+  /** identifiers: distinct values / values in the window (HyperLogLog++ estimate), and the baseline's */
+  distinct_share?: number;
+  baseline_distinct_share?: number;
 }
 
 /** The numeric fields of FeatureStatistics: what metric documents and Prometheus gauges carry. */
@@ -44,4 +47,6 @@ export const METRIC_FIELDS = [
   'linf',
   'mean_shift_se',
   'out_of_range_rate',
+  'distinct_share',
+  'baseline_distinct_share',
 ] as const satisfies readonly (keyof FeatureStatistics)[];

@@ -83,6 +83,12 @@ function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStati
       m.linf = lInfinity(base, win);
     }
   }
+  if (p.identifier) {
+    const count = num(a, `${key}_count`, 'value');
+    m.count = count;
+    m.distinct_share = count ? num(a, `${key}_distinct`, 'value') / count : 0;
+    m.baseline_distinct_share = p.identifier.distinct_share;
+  }
   if (p.text && !isPrediction) {
     const tokens = num(a, `${key}_tokens`, 'value');
     const docsWithText = num(a, `${key}_docs`, 'value');
