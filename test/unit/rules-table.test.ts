@@ -62,7 +62,13 @@ test('the table: eight rules, one name each; the feature checks name the metric-
       return [c.metric, c.kinds.join('|'), c.thresholds, p.samples.join('.'), p.pValue?.join('.') ?? '-'];
     }),
     [
-      ['na_rate_rise', 'numeric|categorical|text|boolean|datetime|identifier', 'naRateRise', 'window.docs', '-'],
+      [
+        'na_rate_rise',
+        'numeric|categorical|text|boolean|datetime|identifier',
+        'naRateRise',
+        'window.docs',
+        '-',
+      ],
       ['unseen_rate', 'categorical', 'unseenRate', 'metric.count', '-'],
       ['oov_rate', 'text', 'oovRate', 'metric.count', '-'],
       ['psi', 'numeric', 'psi', 'metric.count', 'metric.ks_p_value'],
