@@ -113,8 +113,12 @@ def categorical(values, limit=10000):
     p, present = base(values)
     c = Counter(present)
     kept = top(c, limit)
+    other = len(present) - sum(kept.values())
+    # Good-Turing: values seen once, plus the mass past the kept list, over all values
+    singletons = sum(1 for n in kept.values() if n == 1)
     p.update(type="categorical", categorical={"distinct": len(c), "values": kept,
-             "other_count": len(present) - sum(kept.values()), "approximate": False})
+             "other_count": other, "approximate": False,
+             "expected_unseen_rate": (singletons + other) / len(present)})
     return p
 
 def text(values, limit=50000):
@@ -122,7 +126,18 @@ def text(values, limit=50000):
     toks = [tokenize(v) for v in present]
     per = np.array([len(t) for t in toks], dtype=float)
     c = Counter(t for ts in toks for t in ts)
-    p.update(type="text", text={"tokenizer": "mlmon-word-v1", "tokens_total": int(per.sum()),
+    kept_vocab = top(c, limit)
+    total = int(per.sum())
+    # tokens: Good-Turing's singletons plus the repeated tokens past the cap; documents: leave one
+    # document out (a token only that document holds), combined with meeting a past-the-cap token
+    singletons = sum(1 for n in c.values() if n == 1)
+    past = sum(n for t, n in c.items() if n > 1 and t not in kept_vocab)
+    df = Counter(t for ts in toks for t in set(ts))
+    unique_docs = sum(1 for ts in toks if any(df[t] == 1 for t in ts))
+    p_past = 1 - (1 - past / total) ** float(per.mean())
+    expected_docs = 1 - (1 - unique_docs / len(toks)) * (1 - p_past)
+    p.update(type="text", text={"tokenizer": "mlmon-word-v1", "tokens_total": total,
+             "expected_oov_rate": (singletons + past) / total, "expected_docs_with_oov_rate": expected_docs,
              "tokens_per_doc": {"mean": float(per.mean()), "std": float(per.std(ddof=1)), "min": float(per.min()), "max": float(per.max())},
              "vocabulary": top(c, limit), "vocabulary_seen": len(c), "vocabulary_limit": limit,
              "vocabulary_truncated": len(c) > limit, "approximate": False})

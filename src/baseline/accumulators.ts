@@ -195,11 +195,16 @@ export class CategoricalAccumulator {
   profile(): CategoricalProfile {
     const top = this.map.top(this.limit);
     const kept = top.reduce((s, [, c]) => s + c, 0);
+    const singletons = top.reduce((s, [, c]) => s + (c === 1 ? 1 : 0), 0);
+    const other = this.map.total - kept;
     return {
       distinct: this.map.approximate ? this.map.distinctLowerBound : this.map.counts.size,
       values: Object.fromEntries(top),
-      other_count: this.map.total - kept,
+      other_count: other,
       approximate: this.map.approximate || this.map.counts.size > this.limit,
+      // Good-Turing: a fresh value is new with probability (values seen once) / values; values past
+      // the kept list are unseen too, so their mass adds in
+      ...(this.map.total ? { expected_unseen_rate: (singletons + other) / this.map.total } : {}),
     };
   }
 }
@@ -208,19 +213,63 @@ export class TextAccumulator {
   private readonly vocab: CountingMap;
   private readonly perDoc = new RunningMoments();
   private tokens = 0;
+  /** per token: the index of the one document holding it, or -1 once a second one does */
+  private readonly onlyDoc = new Map<string, number>();
+  private readonly docCap: number;
+  private docs = 0;
   constructor(private readonly limit: number) {
     // count many more distinct tokens than kept, so the kept ones are exact in practice
-    this.vocab = new CountingMap(Math.max(limit * 20, 1_000_000));
+    this.docCap = Math.max(limit * 20, 1_000_000);
+    this.vocab = new CountingMap(this.docCap);
   }
   add(text: string): void {
     const toks = tokenize(text);
+    const doc = this.docs++;
     this.perDoc.add(toks.length);
     this.tokens += toks.length;
-    for (const t of toks) this.vocab.add(t);
+    for (const t of toks) {
+      this.vocab.add(t);
+      const d = this.onlyDoc.get(t);
+      if (d === undefined) {
+        if (this.onlyDoc.size < this.docCap) this.onlyDoc.set(t, doc);
+      } else if (d !== doc && d !== -1) this.onlyDoc.set(t, -1);
+    }
   }
+
+  /**
+   * The OOV rates to expect on fresh clean text, against the kept (possibly truncated) vocabulary.
+   * Tokens: Good-Turing's new-token share (tokens seen once / tokens) plus the training mass of
+   * the tokens past the cap that were seen more than once (they are OOV as well). Documents: the
+   * leave-one-document-out share (a document holding a token no other document has would have had an
+   * OOV token had it been left out), combined with the chance to meet a past-the-cap token.
+   */
+  private expected(top: [string, number][]): { tokens: number; docs: number } | undefined {
+    if (this.tokens === 0 || this.docs === 0) return undefined;
+    const kept = new Set(top.map(([t]) => t));
+    let singletons = 0;
+    let pastCapRepeated = 0;
+    for (const [t, c] of this.vocab.counts) {
+      if (c === 1) singletons++;
+      else if (!kept.has(t)) pastCapRepeated += c;
+    }
+    // mass the counting map dropped (beyond a million distinct tokens) is past the cap too
+    const counted = [...this.vocab.counts.values()].reduce((s, c) => s + c, 0);
+    pastCapRepeated += this.vocab.total - counted;
+    const docsWithUnique = new Set<number>();
+    for (const d of this.onlyDoc.values()) if (d >= 0) docsWithUnique.add(d);
+    const q = pastCapRepeated / this.tokens;
+    const pDocPastCap = 1 - (1 - q) ** this.perDoc.mean;
+    const pDocUnique = docsWithUnique.size / this.docs;
+    return {
+      tokens: (singletons + pastCapRepeated) / this.tokens,
+      docs: 1 - (1 - pDocUnique) * (1 - pDocPastCap),
+    };
+  }
+
   profile(): TextProfile {
     const top = this.vocab.top(this.limit);
     const seen = this.vocab.approximate ? this.vocab.distinctLowerBound : this.vocab.counts.size;
+    const expected = this.expected(top);
     return {
       tokenizer: TOKENIZER_VERSION,
       tokens_total: this.tokens,
@@ -235,6 +284,7 @@ export class TextAccumulator {
       vocabulary_limit: this.limit,
       vocabulary_truncated: seen > this.limit,
       approximate: this.vocab.approximate,
+      ...(expected ? { expected_oov_rate: expected.tokens, expected_docs_with_oov_rate: expected.docs } : {}),
     };
   }
 }

@@ -12,9 +12,18 @@ export interface FeatureStatistics {
   na_rate: number;
   baseline_na_rate: number;
   unseen_rate?: number;
+  /** the baseline's expected unseen rate on fresh clean data (absent for older baselines) */
+  expected_unseen_rate?: number;
+  /** one-sided binomial test of the window's unseen values against the expected rate */
+  unseen_p_value?: number;
   top_unseen?: { value: string; count: number }[];
   oov_rate?: number;
   docs_with_oov_rate?: number;
+  /** the baseline's expected OOV rates on fresh clean text (absent for older baselines) */
+  expected_oov_rate?: number;
+  expected_docs_with_oov_rate?: number;
+  /** one-sided binomial test of the window's documents with an OOV token against the expected share */
+  oov_p_value?: number;
   top_oov?: { word: string; count: number }[];
   psi?: number;
   ks?: number;
@@ -36,8 +45,13 @@ export const METRIC_FIELDS = [
   'na_rate',
   'baseline_na_rate',
   'unseen_rate',
+  'expected_unseen_rate',
+  'unseen_p_value',
   'oov_rate',
   'docs_with_oov_rate',
+  'expected_oov_rate',
+  'expected_docs_with_oov_rate',
+  'oov_p_value',
   'psi',
   'ks',
   'ks_p_value',

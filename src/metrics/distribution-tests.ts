@@ -1,3 +1,4 @@
+import betainc from '@stdlib/math-base-special-betainc';
 import gammainc from '@stdlib/math-base-special-gammainc';
 
 /**
@@ -165,4 +166,16 @@ export function meanShiftSe(
 ): number {
   if (windowCount === 0) return 0;
   return (windowMean - baselineMean) / (Math.max(baselineStd, 1e-12) / Math.sqrt(windowCount));
+}
+
+/**
+ * One-sided exact binomial test: P(X >= k) for X ~ Binomial(n, p0), the p-value of "the rate is above
+ * p0" (scipy.stats.binomtest(k, n, p0, alternative='greater')). Through the regularized incomplete
+ * beta function, P(X >= k) = I_p0(k, n - k + 1).
+ */
+export function binomialGreaterP(k: number, n: number, p0: number): number {
+  if (k <= 0 || n <= 0) return 1;
+  if (p0 <= 0) return 0;
+  if (p0 >= 1) return 1;
+  return Math.min(1, Math.max(0, betainc(p0, k, n - k + 1)));
 }

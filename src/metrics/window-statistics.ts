@@ -2,6 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { Baseline } from '../contract/baseline-document.js';
 import type { FeatureStatistics } from '../contract/window-metrics.js';
 import {
+  binomialGreaterP,
   chiSquared,
   jensenShannon,
   ksBinned,
@@ -71,6 +72,11 @@ function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStati
     m.count = count;
     if (p.categorical) {
       m.unseen_rate = count ? unseen / count : 0;
+      const expected = p.categorical.expected_unseen_rate;
+      if (expected !== undefined) {
+        m.expected_unseen_rate = expected;
+        m.unseen_p_value = binomialGreaterP(unseen, count, expected);
+      }
       m.top_unseen = buckets(a, `${key}_unseen`).map((bk) => ({
         value: String(bk.key),
         count: bk.doc_count,
@@ -94,7 +100,15 @@ function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStati
     const docsWithText = num(a, `${key}_docs`, 'value');
     m.count = docsWithText;
     m.oov_rate = tokens ? num(a, `${key}_oov`, 'value') / tokens : 0;
-    m.docs_with_oov_rate = docsWithText ? num(a, `${key}_docs_oov`, 'doc_count') / docsWithText : 0;
+    const docsOov = num(a, `${key}_docs_oov`, 'doc_count');
+    m.docs_with_oov_rate = docsWithText ? docsOov / docsWithText : 0;
+    const t = p.text;
+    if (t.expected_oov_rate !== undefined && t.expected_docs_with_oov_rate !== undefined) {
+      m.expected_oov_rate = t.expected_oov_rate;
+      m.expected_docs_with_oov_rate = t.expected_docs_with_oov_rate;
+      // documents, not tokens, are the independent draws: one foreign text holds many OOV tokens
+      m.oov_p_value = binomialGreaterP(docsOov, docsWithText, t.expected_docs_with_oov_rate);
+    }
     m.top_oov = buckets(a, `${key}_oov_top`).map((bk) => ({ word: String(bk.key), count: bk.doc_count }));
   }
   return m;
