@@ -11,6 +11,7 @@ of them, computed independently with NumPy by the rules README.md documents:
 Run: python3 scripts/golden/baseline_golden.py   (pip install -r scripts/golden/requirements.txt)
 """
 import csv
+import datetime as dt
 import json
 import os
 import unicodedata
@@ -149,7 +150,11 @@ def boolean(values):
     return p
 
 def datetime(values):
-    p, present = base(values)
+    # profiled like a number on epoch milliseconds (UTC dates), plus the range as ISO strings
+    epoch = [None if v is None else dt.datetime.fromisoformat(v).replace(tzinfo=dt.timezone.utc).timestamp() * 1000
+             for v in values]
+    p = numeric(epoch)
+    present = [v for v in values if v is not None]
     p.update(type="datetime", datetime={"min": min(present) + "T00:00:00.000Z", "max": max(present) + "T00:00:00.000Z"})
     return p
 

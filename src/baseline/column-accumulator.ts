@@ -43,18 +43,29 @@ export class ColumnAccumulator {
     /** why the type was chosen (type-inference.ts) */
     private readonly typeReason?: string,
   ) {
-    if (type === 'numeric') this.numeric = new NumericAccumulator(settings.exactQuantileLimit);
+    // datetimes are profiled like numbers too, on epoch milliseconds: bins for drift and the range
+    if (type === 'numeric' || type === 'datetime')
+      this.numeric = new NumericAccumulator(settings.exactQuantileLimit);
     else if (type === 'categorical') this.categorical = new CategoricalAccumulator(settings.categoryLimit);
     else if (type === 'text') this.text = new TextAccumulator(settings.vocabularyLimit);
     else if (type === 'boolean') this.boolean = new BooleanAccumulator();
     else if (type === 'identifier') this.identifier = new IdentifierAccumulator();
-    else this.datetime = new DatetimeAccumulator();
+    if (type === 'datetime') this.datetime = new DatetimeAccumulator();
   }
 
   /** One value of the profile pass. */
   add(v: unknown): void {
     if (isNa(v, this.rules)) return;
-    if (this.numeric) {
+    if (this.datetime) {
+      const d = asDate(v);
+      if (!d) {
+        this.invalid++;
+        return;
+      }
+      this.valid++;
+      this.datetime.add(d.getTime());
+      this.numeric?.add(d.getTime());
+    } else if (this.numeric) {
       const n = asNumber(v);
       if (n === undefined) {
         this.invalid++;
@@ -86,14 +97,6 @@ export class ColumnAccumulator {
       }
       this.valid++;
       this.boolean.add(b);
-    } else if (this.datetime) {
-      const d = asDate(v);
-      if (!d) {
-        this.invalid++;
-        return;
-      }
-      this.valid++;
-      this.datetime.add(d.getTime());
     }
   }
 
@@ -120,7 +123,7 @@ export class ColumnAccumulator {
   /** One value of the counting pass. */
   count(v: unknown): void {
     if (isNa(v, this.rules)) return;
-    const n = asNumber(v);
+    const n = this.datetime ? asDate(v)?.getTime() : asNumber(v);
     if (n === undefined) return;
     const b = binIndex(this.edges, n);
     this.counts[b] = (this.counts[b] as number) + 1;
