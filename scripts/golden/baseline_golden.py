@@ -104,8 +104,24 @@ def numeric(values):
     counts = np.bincount(np.searchsorted(edges, x, side="right"), minlength=len(edges) + 1)
     p.update(type="numeric", numeric={"min": float(x.min()), "max": float(x.max()), "mean": float(x.mean()),
              "std": float(x.std(ddof=1)), "quantile_method": "exact",
-             "bins": {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}})
+             "bins": {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]},
+             "fine_bins": fine_bins(x)})
     return p
+
+def fine_bins(x, bins=100):
+    # 100 equal-frequency edges; an edge holding at least n / 200 tied values gets a second edge at the
+    # next double above it (its point mass a bin of its own); counts and the mean of each bin's values
+    edges = []
+    for e in np.unique(np.quantile(x, [i / bins for i in range(1, bins)])):
+        edges.append(float(e))
+        if np.count_nonzero(x == e) >= len(x) / (2 * bins):
+            edges.append(float(np.nextafter(e, np.inf)))
+    edges = sorted(set(edges))
+    idx = np.searchsorted(edges, x, side="right")
+    counts = np.bincount(idx, minlength=len(edges) + 1)
+    sums = np.bincount(idx, weights=x, minlength=len(edges) + 1)
+    means = [float(sums[i] / counts[i]) if counts[i] else (edges[i - 1] if i > 0 else edges[0]) for i in range(len(counts))]
+    return {"edges": edges, "counts": [int(c) for c in counts], "means": means}
 
 def top(counter, limit):
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit])

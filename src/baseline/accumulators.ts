@@ -50,6 +50,28 @@ export function binIndex(edges: readonly number[], x: number): number {
   return lo;
 }
 
+/** The index of the first element >= x in a sorted array. */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const f64 = new Float64Array(1);
+const i64 = new BigInt64Array(f64.buffer);
+/** The smallest double above x (finite x). */
+export function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  f64[0] = x;
+  i64[0] = (i64[0] as bigint) + (x > 0 ? 1n : -1n);
+  return f64[0] as number;
+}
+
 function uniqueSorted(xs: number[]): number[] {
   const out: number[] = [];
   for (const x of xs) if (out.length === 0 || x > (out[out.length - 1] as number)) out.push(x);
@@ -108,6 +130,42 @@ export class NumericAccumulator {
     return uniqueSorted(
       qs.map((q) => Math.min(this.moments.max, Math.max(this.moments.min, sketch.getValueAtQuantile(q)))),
     );
+  }
+
+  /**
+   * The fine grid's edges: `bins` equal-frequency edges, and where an edge is a value the data holds
+   * many times (ties: money in round amounts, counts), a second edge just above it, so that value's
+   * point mass is a bin of its own and the CDF is known on both sides of its jump (the binned KS
+   * would otherwise miss the gap right after it). Exact path only; a sketch gives the plain edges.
+   */
+  fineEdges(bins: number): number[] {
+    const edges = this.edges(bins);
+    if (!this.values) return edges;
+    const sorted = this.values.subarray(0, this.moments.n); // sorted by edges()
+    const out: number[] = [];
+    const minMass = sorted.length / (2 * bins);
+    for (const e of edges) {
+      out.push(e);
+      const lo = lowerBound(sorted, e);
+      const hi = lowerBound(sorted, nextUp(e));
+      if (hi - lo >= minMass) out.push(nextUp(e));
+    }
+    return uniqueSorted(out);
+  }
+
+  /** Exact counts and sums per bin when all values are kept; otherwise the caller counts in a second pass. */
+  exactCountsAndSums(edges: number[]): { counts: number[]; sums: number[] } | undefined {
+    if (!this.values) return undefined;
+    const counts = new Array<number>(edges.length + 1).fill(0);
+    const sums = new Array<number>(edges.length + 1).fill(0);
+    const n = this.moments.n;
+    for (let i = 0; i < n; i++) {
+      const x = this.values[i] as number;
+      const b = binIndex(edges, x);
+      counts[b] = (counts[b] as number) + 1;
+      sums[b] = (sums[b] as number) + x;
+    }
+    return { counts, sums };
   }
 
   /** Exact counts when all values are kept; otherwise the caller counts in a second pass. */

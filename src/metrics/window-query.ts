@@ -69,6 +69,15 @@ function featureAggs(e: FeatureEntry): Record<string, estypes.AggregationsAggreg
     }
     // range buckets are [from, to): the baseline's bins
     aggs[`${key}_bins`] = { range: { field, ranges } };
+    const fine = p.numeric.fine_bins;
+    if (fine) {
+      // the finer grid for KS and Wasserstein: counts, and the mean of the window's values per bin
+      const fineRanges = [...Array(fine.edges.length + 1).keys()].map((i) => ({
+        ...(i > 0 ? { from: fine.edges[i - 1] as number } : {}),
+        ...(i < fine.edges.length ? { to: fine.edges[i] as number } : {}),
+      }));
+      aggs[`${key}_fine`] = { range: { field, ranges: fineRanges }, aggs: { mean: { avg: { field } } } };
+    }
     aggs[`${key}_stats`] = { stats: { field } };
     aggs[`${key}_oor`] = {
       filter: {

@@ -10,6 +10,7 @@ import {
   meanShiftSe,
   psi,
   wassersteinBinned,
+  wassersteinPoints,
 } from './distribution-tests.js';
 import { type FeatureEntry, featureEntries } from './window-query.js';
 
@@ -46,11 +47,29 @@ function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStati
     m.count = n;
     if (n > 0) {
       m.psi = psi(base, counts);
-      const ks = ksBinned(base, counts);
+      const fine = p.numeric.fine_bins;
+      const fineBuckets = (
+        a[`${key}_fine`] as { buckets?: { doc_count: number; mean?: { value: number | null } }[] } | undefined
+      )?.buckets;
+      // KS and Wasserstein on the fine grid where the baseline has one; older baselines: the deciles
+      const ks =
+        fine && fineBuckets
+          ? ksBinned(
+              fine.counts,
+              fineBuckets.map((bk) => bk.doc_count),
+            )
+          : ksBinned(base, counts);
       m.ks = ks.statistic;
       m.ks_p_value = ks.pValue;
       m.js = jensenShannon(base, counts);
-      m.wasserstein = wassersteinBinned(p.numeric.bins.edges, p.numeric.min, base, counts, p.numeric.std);
+      m.wasserstein =
+        fine && fineBuckets
+          ? wassersteinPoints(
+              fine.counts.map((c, i) => [fine.means[i] as number, c] as const),
+              fineBuckets.map((bk) => [bk.mean?.value ?? 0, bk.doc_count] as const),
+              p.numeric.std,
+            )
+          : wassersteinBinned(p.numeric.bins.edges, p.numeric.min, base, counts, p.numeric.std);
       m.mean_shift_se = meanShiftSe(p.numeric.mean, p.numeric.std, num(a, `${key}_stats`, 'avg'), n);
       m.out_of_range_rate = num(a, `${key}_oor`, 'doc_count') / n;
     }

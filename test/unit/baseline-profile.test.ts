@@ -37,6 +37,14 @@ function checkFeature(name: string, got: FeatureProfile | undefined, want: Recor
     for (const [i, e] of got.numeric.bins.edges.entries())
       close(e, wn.bins.edges[i] as number, `${name} edge ${i}`);
     assert.deepEqual(got.numeric.bins.counts, wn.bins.counts, `${name} bin counts`);
+    const gf = got.numeric.fine_bins;
+    const wf = (wn as unknown as { fine_bins: { edges: number[]; counts: number[]; means: number[] } })
+      .fine_bins;
+    assert.ok(gf, `${name} has the fine grid`);
+    assert.equal(gf.edges.length, wf.edges.length, `${name} fine edge count`);
+    for (const [i, e] of gf.edges.entries()) close(e, wf.edges[i] as number, `${name} fine edge ${i}`);
+    assert.deepEqual(gf.counts, wf.counts, `${name} fine counts`);
+    for (const [i, v] of gf.means.entries()) close(v, wf.means[i] as number, `${name} fine mean ${i}`);
   }
   if (got.categorical) assert.deepEqual(got.categorical, w.categorical, `${name} categories`);
   if (got.text) {
