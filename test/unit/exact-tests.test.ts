@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { binIndex, NumericAccumulator } from '../../src/baseline/accumulators.js';
 import { FINE_BINS } from '../../src/baseline/column-accumulator.js';
+import type { Baseline, FeatureProfile } from '../../src/contract/baseline-document.js';
 import { ksBinned, wassersteinBinned, wassersteinPoints } from '../../src/metrics/distribution-tests.js';
+import { windowRequest } from '../../src/metrics/window-query.js';
+import { windowStatistics } from '../../src/metrics/window-statistics.js';
 
 /**
  * KS and Wasserstein on the baseline's fine grid (100 equal-frequency bins with per-bin means)
@@ -92,3 +95,68 @@ for (const g of golden.pairs) {
     );
   });
 }
+
+test('the window query asks for the fine grid only where the baseline has one; older baselines use the deciles', () => {
+  const { train, live } = sides('Worldwide Gross', 'shift_0.5sd');
+  const acc = new NumericAccumulator(1_000_000);
+  for (const x of train) acc.add(x);
+  const deciles = acc.edges(10);
+  const fineEdges = acc.fineEdges(FINE_BINS);
+  const fine = acc.exactCountsAndSums(fineEdges) as { counts: number[]; sums: number[] };
+  const numeric = {
+    ...acc.profile(deciles, acc.exactCounts(deciles) as number[]),
+    fine_bins: {
+      edges: fineEdges,
+      counts: fine.counts,
+      means: fine.counts.map((c, i) => (c ? (fine.sums[i] as number) / c : 0)),
+    },
+  };
+  const profile: FeatureProfile = {
+    type: 'numeric',
+    count: train.length,
+    na_count: 0,
+    na_rate: 0,
+    invalid_count: 0,
+    numeric,
+  };
+  const baseline = { model: 'm', version: '1', features: { g: profile } } as unknown as Baseline;
+  const spec = { model: 'm', from: new Date(0), to: new Date(1), index: 'x' };
+  const aggs = windowRequest(spec, baseline).aggs as Record<string, unknown>;
+  assert.ok(aggs.f0_fine, 'a range aggregation on the fine grid');
+  // the response the range + avg aggregations give for `live`
+  const win = binned(fineEdges, live);
+  const response = (b: Baseline) =>
+    windowStatistics(b, {
+      hits: { total: { value: live.length, relation: 'eq' }, hits: [] },
+      aggregations: {
+        f0_na: { doc_count: 0 },
+        f0_bins: { buckets: binned(deciles, live).counts.map((doc_count) => ({ doc_count })) },
+        f0_fine: {
+          buckets: win.counts.map((doc_count, i) => ({
+            doc_count,
+            mean: { value: doc_count ? win.means[i] : null },
+          })),
+        },
+        f0_stats: { avg: live.reduce((s, x) => s + x, 0) / live.length },
+        f0_oor: { doc_count: 0 },
+      },
+    } as unknown as Parameters<typeof windowStatistics>[1]).features.g;
+  const g = golden.pairs.find((p) => p.column === 'Worldwide Gross' && p.pair === 'shift_0.5sd');
+  assert.ok(g);
+  const withFine = response(baseline);
+  assert.ok(Math.abs((withFine?.ks as number) - g.ks) <= 0.01);
+  assert.ok(Math.abs((withFine?.wasserstein as number) - g.wasserstein_norm) <= 0.05 * g.wasserstein_norm);
+  // an old baseline: no fine grid asked for, the decile statistics as before
+  const { fine_bins: _fine, ...oldNumeric } = numeric;
+  const old = { ...baseline, features: { g: { ...profile, numeric: oldNumeric } } } as Baseline;
+  assert.equal((windowRequest(spec, old).aggs as Record<string, unknown>).f0_fine, undefined);
+  const withoutFine = response(old);
+  const dBase = acc.exactCounts(deciles) as number[];
+  const dWin = binned(deciles, live).counts;
+  assert.equal(withoutFine?.ks, ksBinned(dBase, dWin).statistic);
+  assert.equal(
+    withoutFine?.wasserstein,
+    wassersteinBinned(deciles, acc.moments.min, dBase, dWin, acc.moments.std),
+  );
+  assert.ok((withoutFine?.wasserstein as number) < 0.8 * g.wasserstein_norm, 'the deciles understate W');
+});
