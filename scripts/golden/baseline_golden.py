@@ -201,6 +201,9 @@ expected["small_limits"] = {
     "vocabulary_limit": 5,
     "age_bins": numeric_bins(col("age"), 4),
     "comment_vocabulary": top(Counter(t for v in col("comment") if v is not None for t in tokenize(v)), 5),
+    # the expected OOV rates against the truncated vocabulary of 5 tokens
+    "comment_expected": {k: text(col("comment"), limit=5)["text"][k]
+                         for k in ("expected_oov_rate", "expected_docs_with_oov_rate")},
 }
 with open(os.path.join(OUT, "schema.yml"), "w") as f:
     f.write("# the id column is not a model input\nfeatures:\n  id:\n    ignore: true\nprediction_column: score\nlabel_column: churned\n")

@@ -108,4 +108,19 @@ test('fewer bins and a small vocabulary follow the same rules', async () => {
   assert.deepEqual(b.features.comment?.text?.vocabulary, expected.small_limits.comment_vocabulary);
   assert.equal(b.features.comment?.text?.vocabulary_truncated, true);
   assert.equal(b.features.comment?.text?.vocabulary_limit, 5);
+  // past the cap, the repeated tokens are expected OOV too: far above the untruncated rate
+  const t = b.features.comment?.text;
+  close(
+    t?.expected_oov_rate as number,
+    expected.small_limits.comment_expected.expected_oov_rate,
+    'expected OOV',
+  );
+  close(
+    t?.expected_docs_with_oov_rate as number,
+    expected.small_limits.comment_expected.expected_docs_with_oov_rate,
+    'expected docs with OOV',
+  );
+  assert.ok(
+    (t?.expected_oov_rate as number) > (expected.features.comment.text.expected_oov_rate as number) + 0.2,
+  );
 });
