@@ -11,6 +11,7 @@ of them, computed independently with NumPy by the rules README.md documents:
 Run: python3 scripts/golden/baseline_golden.py   (pip install -r scripts/golden/requirements.txt)
 """
 import csv
+import datetime as dt
 import json
 import os
 import unicodedata
@@ -103,8 +104,24 @@ def numeric(values):
     counts = np.bincount(np.searchsorted(edges, x, side="right"), minlength=len(edges) + 1)
     p.update(type="numeric", numeric={"min": float(x.min()), "max": float(x.max()), "mean": float(x.mean()),
              "std": float(x.std(ddof=1)), "quantile_method": "exact",
-             "bins": {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}})
+             "bins": {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]},
+             "fine_bins": fine_bins(x)})
     return p
+
+def fine_bins(x, bins=100):
+    # 100 equal-frequency edges; an edge holding at least n / 200 tied values gets a second edge at the
+    # next double above it (its point mass a bin of its own); counts and the mean of each bin's values
+    edges = []
+    for e in np.unique(np.quantile(x, [i / bins for i in range(1, bins)])):
+        edges.append(float(e))
+        if np.count_nonzero(x == e) >= len(x) / (2 * bins):
+            edges.append(float(np.nextafter(e, np.inf)))
+    edges = sorted(set(edges))
+    idx = np.searchsorted(edges, x, side="right")
+    counts = np.bincount(idx, minlength=len(edges) + 1)
+    sums = np.bincount(idx, weights=x, minlength=len(edges) + 1)
+    means = [float(sums[i] / counts[i]) if counts[i] else (edges[i - 1] if i > 0 else edges[0]) for i in range(len(counts))]
+    return {"edges": edges, "counts": [int(c) for c in counts], "means": means}
 
 def top(counter, limit):
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit])
@@ -113,8 +130,12 @@ def categorical(values, limit=10000):
     p, present = base(values)
     c = Counter(present)
     kept = top(c, limit)
+    other = len(present) - sum(kept.values())
+    # Good-Turing: values seen once, plus the mass past the kept list, over all values
+    singletons = sum(1 for n in kept.values() if n == 1)
     p.update(type="categorical", categorical={"distinct": len(c), "values": kept,
-             "other_count": len(present) - sum(kept.values()), "approximate": False})
+             "other_count": other, "approximate": False,
+             "expected_unseen_rate": (singletons + other) / len(present)})
     return p
 
 def text(values, limit=50000):
@@ -122,7 +143,18 @@ def text(values, limit=50000):
     toks = [tokenize(v) for v in present]
     per = np.array([len(t) for t in toks], dtype=float)
     c = Counter(t for ts in toks for t in ts)
-    p.update(type="text", text={"tokenizer": "mlmon-word-v1", "tokens_total": int(per.sum()),
+    kept_vocab = top(c, limit)
+    total = int(per.sum())
+    # tokens: Good-Turing's singletons plus the repeated tokens past the cap; documents: leave one
+    # document out (a token only that document holds), combined with meeting a past-the-cap token
+    singletons = sum(1 for n in c.values() if n == 1)
+    past = sum(n for t, n in c.items() if n > 1 and t not in kept_vocab)
+    df = Counter(t for ts in toks for t in set(ts))
+    unique_docs = sum(1 for ts in toks if any(df[t] == 1 for t in ts))
+    p_past = 1 - (1 - past / total) ** float(per.mean())
+    expected_docs = 1 - (1 - unique_docs / len(toks)) * (1 - p_past)
+    p.update(type="text", text={"tokenizer": "mlmon-word-v1", "tokens_total": total,
+             "expected_oov_rate": (singletons + past) / total, "expected_docs_with_oov_rate": expected_docs,
              "tokens_per_doc": {"mean": float(per.mean()), "std": float(per.std(ddof=1)), "min": float(per.min()), "max": float(per.max())},
              "vocabulary": top(c, limit), "vocabulary_seen": len(c), "vocabulary_limit": limit,
              "vocabulary_truncated": len(c) > limit, "approximate": False})
@@ -134,7 +166,11 @@ def boolean(values):
     return p
 
 def datetime(values):
-    p, present = base(values)
+    # profiled like a number on epoch milliseconds (UTC dates), plus the range as ISO strings
+    epoch = [None if v is None else dt.datetime.fromisoformat(v).replace(tzinfo=dt.timezone.utc).timestamp() * 1000
+             for v in values]
+    p = numeric(epoch)
+    present = [v for v in values if v is not None]
     p.update(type="datetime", datetime={"min": min(present) + "T00:00:00.000Z", "max": max(present) + "T00:00:00.000Z"})
     return p
 
@@ -165,6 +201,9 @@ expected["small_limits"] = {
     "vocabulary_limit": 5,
     "age_bins": numeric_bins(col("age"), 4),
     "comment_vocabulary": top(Counter(t for v in col("comment") if v is not None for t in tokenize(v)), 5),
+    # the expected OOV rates against the truncated vocabulary of 5 tokens
+    "comment_expected": {k: text(col("comment"), limit=5)["text"][k]
+                         for k in ("expected_oov_rate", "expected_docs_with_oov_rate")},
 }
 with open(os.path.join(OUT, "schema.yml"), "w") as f:
     f.write("# the id column is not a model input\nfeatures:\n  id:\n    ignore: true\nprediction_column: score\nlabel_column: churned\n")

@@ -1,5 +1,10 @@
 import { DDSketch } from '@datadog/sketches-js';
-import type { CategoricalProfile, NumericProfile, TextProfile } from '../contract/baseline-document.js';
+import type {
+  CategoricalProfile,
+  IdentifierProfile,
+  NumericProfile,
+  TextProfile,
+} from '../contract/baseline-document.js';
 import { TOKENIZER_VERSION, tokenize } from '../contract/tokenizer.js';
 
 /** Welford's online mean and variance: one pass, numerically stable. */
@@ -43,6 +48,28 @@ export function binIndex(edges: readonly number[], x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** The index of the first element >= x in a sorted array. */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const f64 = new Float64Array(1);
+const i64 = new BigInt64Array(f64.buffer);
+/** The smallest double above x (finite x). */
+export function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  f64[0] = x;
+  i64[0] = (i64[0] as bigint) + (x > 0 ? 1n : -1n);
+  return f64[0] as number;
 }
 
 function uniqueSorted(xs: number[]): number[] {
@@ -103,6 +130,42 @@ export class NumericAccumulator {
     return uniqueSorted(
       qs.map((q) => Math.min(this.moments.max, Math.max(this.moments.min, sketch.getValueAtQuantile(q)))),
     );
+  }
+
+  /**
+   * The fine grid's edges: `bins` equal-frequency edges, and where an edge is a value the data holds
+   * many times (ties: money in round amounts, counts), a second edge just above it, so that value's
+   * point mass is a bin of its own and the CDF is known on both sides of its jump (the binned KS
+   * would otherwise miss the gap right after it). Exact path only; a sketch gives the plain edges.
+   */
+  fineEdges(bins: number): number[] {
+    const edges = this.edges(bins);
+    if (!this.values) return edges;
+    const sorted = this.values.subarray(0, this.moments.n); // sorted by edges()
+    const out: number[] = [];
+    const minMass = sorted.length / (2 * bins);
+    for (const e of edges) {
+      out.push(e);
+      const lo = lowerBound(sorted, e);
+      const hi = lowerBound(sorted, nextUp(e));
+      if (hi - lo >= minMass) out.push(nextUp(e));
+    }
+    return uniqueSorted(out);
+  }
+
+  /** Exact counts and sums per bin when all values are kept; otherwise the caller counts in a second pass. */
+  exactCountsAndSums(edges: number[]): { counts: number[]; sums: number[] } | undefined {
+    if (!this.values) return undefined;
+    const counts = new Array<number>(edges.length + 1).fill(0);
+    const sums = new Array<number>(edges.length + 1).fill(0);
+    const n = this.moments.n;
+    for (let i = 0; i < n; i++) {
+      const x = this.values[i] as number;
+      const b = binIndex(edges, x);
+      counts[b] = (counts[b] as number) + 1;
+      sums[b] = (sums[b] as number) + x;
+    }
+    return { counts, sums };
   }
 
   /** Exact counts when all values are kept; otherwise the caller counts in a second pass. */
@@ -190,11 +253,16 @@ export class CategoricalAccumulator {
   profile(): CategoricalProfile {
     const top = this.map.top(this.limit);
     const kept = top.reduce((s, [, c]) => s + c, 0);
+    const singletons = top.reduce((s, [, c]) => s + (c === 1 ? 1 : 0), 0);
+    const other = this.map.total - kept;
     return {
       distinct: this.map.approximate ? this.map.distinctLowerBound : this.map.counts.size,
       values: Object.fromEntries(top),
-      other_count: this.map.total - kept,
+      other_count: other,
       approximate: this.map.approximate || this.map.counts.size > this.limit,
+      // Good-Turing: a fresh value is new with probability (values seen once) / values; values past
+      // the kept list are unseen too, so their mass adds in
+      ...(this.map.total ? { expected_unseen_rate: (singletons + other) / this.map.total } : {}),
     };
   }
 }
@@ -203,19 +271,63 @@ export class TextAccumulator {
   private readonly vocab: CountingMap;
   private readonly perDoc = new RunningMoments();
   private tokens = 0;
+  /** per token: the index of the one document holding it, or -1 once a second one does */
+  private readonly onlyDoc = new Map<string, number>();
+  private readonly docCap: number;
+  private docs = 0;
   constructor(private readonly limit: number) {
     // count many more distinct tokens than kept, so the kept ones are exact in practice
-    this.vocab = new CountingMap(Math.max(limit * 20, 1_000_000));
+    this.docCap = Math.max(limit * 20, 1_000_000);
+    this.vocab = new CountingMap(this.docCap);
   }
   add(text: string): void {
     const toks = tokenize(text);
+    const doc = this.docs++;
     this.perDoc.add(toks.length);
     this.tokens += toks.length;
-    for (const t of toks) this.vocab.add(t);
+    for (const t of toks) {
+      this.vocab.add(t);
+      const d = this.onlyDoc.get(t);
+      if (d === undefined) {
+        if (this.onlyDoc.size < this.docCap) this.onlyDoc.set(t, doc);
+      } else if (d !== doc && d !== -1) this.onlyDoc.set(t, -1);
+    }
   }
+
+  /**
+   * The OOV rates to expect on fresh clean text, against the kept (possibly truncated) vocabulary.
+   * Tokens: Good-Turing's new-token share (tokens seen once / tokens) plus the training mass of
+   * the tokens past the cap that were seen more than once (they are OOV as well). Documents: the
+   * leave-one-document-out share (a document holding a token no other document has would have had an
+   * OOV token had it been left out), combined with the chance to meet a past-the-cap token.
+   */
+  private expected(top: [string, number][]): { tokens: number; docs: number } | undefined {
+    if (this.tokens === 0 || this.docs === 0) return undefined;
+    const kept = new Set(top.map(([t]) => t));
+    let singletons = 0;
+    let pastCapRepeated = 0;
+    for (const [t, c] of this.vocab.counts) {
+      if (c === 1) singletons++;
+      else if (!kept.has(t)) pastCapRepeated += c;
+    }
+    // mass the counting map dropped (beyond a million distinct tokens) is past the cap too
+    const counted = [...this.vocab.counts.values()].reduce((s, c) => s + c, 0);
+    pastCapRepeated += this.vocab.total - counted;
+    const docsWithUnique = new Set<number>();
+    for (const d of this.onlyDoc.values()) if (d >= 0) docsWithUnique.add(d);
+    const q = pastCapRepeated / this.tokens;
+    const pDocPastCap = 1 - (1 - q) ** this.perDoc.mean;
+    const pDocUnique = docsWithUnique.size / this.docs;
+    return {
+      tokens: (singletons + pastCapRepeated) / this.tokens,
+      docs: 1 - (1 - pDocUnique) * (1 - pDocPastCap),
+    };
+  }
+
   profile(): TextProfile {
     const top = this.vocab.top(this.limit);
     const seen = this.vocab.approximate ? this.vocab.distinctLowerBound : this.vocab.counts.size;
+    const expected = this.expected(top);
     return {
       tokenizer: TOKENIZER_VERSION,
       tokens_total: this.tokens,
@@ -230,6 +342,7 @@ export class TextAccumulator {
       vocabulary_limit: this.limit,
       vocabulary_truncated: seen > this.limit,
       approximate: this.vocab.approximate,
+      ...(expected ? { expected_oov_rate: expected.tokens, expected_docs_with_oov_rate: expected.docs } : {}),
     };
   }
 }
@@ -241,6 +354,26 @@ export class BooleanAccumulator {
   }
   profile(): { true: number; false: number } {
     return { ...this.counts };
+  }
+}
+
+/** Identifier columns: how many distinct values, exactly up to a cap (then a lower bound). */
+export class IdentifierAccumulator {
+  static readonly CAP = 1_000_000;
+  private readonly seen = new Set<string>();
+  private n = 0;
+  private approximate = false;
+  add(v: string): void {
+    this.n++;
+    if (this.seen.size < IdentifierAccumulator.CAP) this.seen.add(v);
+    else if (!this.seen.has(v)) this.approximate = true;
+  }
+  profile(): IdentifierProfile {
+    return {
+      distinct: this.seen.size,
+      distinct_share: this.n ? this.seen.size / this.n : 0,
+      approximate: this.approximate,
+    };
   }
 }
 

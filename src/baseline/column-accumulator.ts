@@ -4,10 +4,17 @@ import {
   binIndex,
   CategoricalAccumulator,
   DatetimeAccumulator,
+  IdentifierAccumulator,
   NumericAccumulator,
   TextAccumulator,
 } from './accumulators.js';
 import { asBoolean, asCategory, asDate, asNumber, isNa, type ValueRules } from './values.js';
+
+/**
+ * The finer equal-frequency grid for KS and Wasserstein (NumericProfile.fine_bins): 100 bins bound
+ * the binned KS's error by about a bin's mass (1%), and the per-bin means keep Wasserstein's.
+ */
+export const FINE_BINS = 100;
 
 export interface ColumnSettings {
   bins: number;
@@ -28,9 +35,13 @@ export class ColumnAccumulator {
   private readonly text?: TextAccumulator;
   private readonly boolean?: BooleanAccumulator;
   private readonly datetime?: DatetimeAccumulator;
+  private readonly identifier?: IdentifierAccumulator;
   private warnedInvalid = false;
   private edges: number[] = [];
   private counts: number[] = [];
+  private fineEdges: number[] = [];
+  private fineCounts: number[] = [];
+  private fineSums: number[] = [];
 
   constructor(
     readonly name: string,
@@ -38,18 +49,32 @@ export class ColumnAccumulator {
     readonly rules: ValueRules,
     private readonly settings: ColumnSettings,
     private readonly warn: (message: string) => void,
+    /** why the type was chosen (type-inference.ts) */
+    private readonly typeReason?: string,
   ) {
-    if (type === 'numeric') this.numeric = new NumericAccumulator(settings.exactQuantileLimit);
+    // datetimes are profiled like numbers too, on epoch milliseconds: bins for drift and the range
+    if (type === 'numeric' || type === 'datetime')
+      this.numeric = new NumericAccumulator(settings.exactQuantileLimit);
     else if (type === 'categorical') this.categorical = new CategoricalAccumulator(settings.categoryLimit);
     else if (type === 'text') this.text = new TextAccumulator(settings.vocabularyLimit);
     else if (type === 'boolean') this.boolean = new BooleanAccumulator();
-    else this.datetime = new DatetimeAccumulator();
+    else if (type === 'identifier') this.identifier = new IdentifierAccumulator();
+    if (type === 'datetime') this.datetime = new DatetimeAccumulator();
   }
 
   /** One value of the profile pass. */
   add(v: unknown): void {
     if (isNa(v, this.rules)) return;
-    if (this.numeric) {
+    if (this.datetime) {
+      const d = asDate(v);
+      if (!d) {
+        this.invalid++;
+        return;
+      }
+      this.valid++;
+      this.datetime.add(d.getTime());
+      this.numeric?.add(d.getTime());
+    } else if (this.numeric) {
       const n = asNumber(v);
       if (n === undefined) {
         this.invalid++;
@@ -70,6 +95,9 @@ export class ColumnAccumulator {
     } else if (this.text) {
       this.valid++;
       this.text.add(asCategory(v));
+    } else if (this.identifier) {
+      this.valid++;
+      this.identifier.add(asCategory(v));
     } else if (this.boolean) {
       const b = asBoolean(v);
       if (b === undefined) {
@@ -78,14 +106,6 @@ export class ColumnAccumulator {
       }
       this.valid++;
       this.boolean.add(b);
-    } else if (this.datetime) {
-      const d = asDate(v);
-      if (!d) {
-        this.invalid++;
-        return;
-      }
-      this.valid++;
-      this.datetime.add(d.getTime());
     }
   }
 
@@ -101,6 +121,10 @@ export class ColumnAccumulator {
     if (this.numeric) {
       this.edges = this.numeric.edges(this.settings.bins);
       this.counts = this.numeric.exactCounts(this.edges) ?? new Array<number>(this.edges.length + 1).fill(0);
+      this.fineEdges = this.numeric.fineEdges(FINE_BINS);
+      const fine = this.numeric.exactCountsAndSums(this.fineEdges);
+      this.fineCounts = fine?.counts ?? new Array<number>(this.fineEdges.length + 1).fill(0);
+      this.fineSums = fine?.sums ?? new Array<number>(this.fineEdges.length + 1).fill(0);
     }
   }
 
@@ -112,25 +136,41 @@ export class ColumnAccumulator {
   /** One value of the counting pass. */
   count(v: unknown): void {
     if (isNa(v, this.rules)) return;
-    const n = asNumber(v);
+    const n = this.datetime ? asDate(v)?.getTime() : asNumber(v);
     if (n === undefined) return;
     const b = binIndex(this.edges, n);
     this.counts[b] = (this.counts[b] as number) + 1;
+    const f = binIndex(this.fineEdges, n);
+    this.fineCounts[f] = (this.fineCounts[f] as number) + 1;
+    this.fineSums[f] = (this.fineSums[f] as number) + n;
   }
 
   profile(rows: number): FeatureProfile {
     const na = rows - this.valid;
     const p: FeatureProfile = {
       type: this.type,
+      ...(this.typeReason ? { type_reason: this.typeReason } : {}),
       count: rows,
       na_count: na,
       na_rate: na / rows,
       invalid_count: this.invalid,
     };
-    if (this.numeric) p.numeric = this.numeric.profile(this.edges, this.counts);
+    if (this.numeric) {
+      p.numeric = this.numeric.profile(this.edges, this.counts);
+      if (this.fineEdges.length)
+        p.numeric.fine_bins = {
+          edges: this.fineEdges,
+          counts: this.fineCounts,
+          // an empty bin's mean is its lower edge (never used: it holds no mass)
+          means: this.fineCounts.map((c, i) =>
+            c ? (this.fineSums[i] as number) / c : ((this.fineEdges[i - 1] ?? this.fineEdges[0]) as number),
+          ),
+        };
+    }
     if (this.categorical) p.categorical = this.categorical.profile();
     if (this.text) p.text = this.text.profile();
     if (this.boolean) p.boolean = this.boolean.profile();
+    if (this.identifier) p.identifier = this.identifier.profile();
     const dates = this.datetime?.profile();
     if (dates) p.datetime = dates;
     return p;

@@ -67,7 +67,9 @@ export async function profileFile(opts: ProfileOptions): Promise<Baseline> {
     const spec = schema.features?.[name];
     if (spec?.ignore) return undefined;
     const rules = valueRules(schema, name, emptyStringIsNa);
-    return new ColumnAccumulator(name, columnType(spec, sample, rules), rules, settings, warn);
+    const choice = columnType(spec, sample, rules);
+    if (choice.warning) warn(`column "${name}": ${choice.warning}`);
+    return new ColumnAccumulator(name, choice.type, rules, settings, warn, choice.reason);
   };
 
   // pass 1: types, from the first rows

@@ -36,6 +36,8 @@ function detail(p: FeatureProfile): string {
     return `vocabulary ${Object.keys(t.vocabulary).length}/${t.vocabulary_seen}  tokens/doc ${fmt(t.tokens_per_doc.mean, 3)}`;
   }
   if (p.boolean) return `true ${p.boolean.true}  false ${p.boolean.false}`;
+  if (p.identifier)
+    return `${p.identifier.distinct}${p.identifier.approximate ? '+' : ''} distinct (${fmt(100 * p.identifier.distinct_share, 3)}%)`;
   if (p.datetime) return `${p.datetime.min} .. ${p.datetime.max}`;
   return '';
 }
@@ -47,11 +49,12 @@ export function summaryTable(b: Baseline): string {
     fmt(p.na_rate, 3),
     p.invalid_count,
     detail(p),
+    p.type_reason ?? '',
   ];
   const rows: (string | number)[][] = Object.entries(b.features).map(([name, p]) => row(name, p));
   if (b.prediction) rows.push(row(`${b.prediction.column} (prediction)`, b.prediction));
   if (b.label) rows.push(row(`${b.label.column} (label)`, b.label));
-  return table(['feature', 'type', 'na_rate', 'invalid', 'profile'], rows);
+  return table(['feature', 'type', 'na_rate', 'invalid', 'profile', 'why this type'], rows);
 }
 
 interface ProfileFlags {

@@ -19,6 +19,12 @@ export interface NumericProfile {
    * `counts` has m + 1 entries and is exact. Ties can merge edges, leaving fewer bins than asked.
    */
   bins: { edges: number[]; counts: number[] };
+  /**
+   * A finer equal-frequency grid (100 bins or more) for KS and Wasserstein: the same layout as
+   * `bins`, plus the mean of the training values in each bin. Absent in older baselines (the
+   * tests then fall back to `bins`).
+   */
+  fine_bins?: { edges: number[]; counts: number[]; means: number[] };
 }
 
 export interface CategoricalProfile {
@@ -29,6 +35,11 @@ export interface CategoricalProfile {
   other_count: number;
   /** more distinct values than the limit: `values` holds the top ones with lower-bound counts */
   approximate: boolean;
+  /**
+   * The share of fresh clean values expected to be unseen (Good-Turing: values seen once / all
+   * values, plus the mass beyond the kept top ones). Absent in older baselines.
+   */
+  expected_unseen_rate?: number;
 }
 
 export interface TextProfile {
@@ -43,10 +54,28 @@ export interface TextProfile {
   vocabulary_truncated: boolean;
   /** token counts are lower bounds (memory cap reached while counting) */
   approximate: boolean;
+  /** the share of fresh clean tokens expected out of `vocabulary` (absent in older baselines) */
+  expected_oov_rate?: number;
+  /** the share of fresh clean documents expected to hold at least one OOV token (absent in older baselines) */
+  expected_docs_with_oov_rate?: number;
+}
+
+/**
+ * An identifier column (names, ids, one- or two-word titles): nearly every value differs, so no
+ * category list; the window reports its NA rate and distinct share, and no unseen or drift verdict.
+ */
+export interface IdentifierProfile {
+  /** distinct present values (a lower bound when approximate) */
+  distinct: number;
+  /** distinct / present values */
+  distinct_share: number;
+  approximate: boolean;
 }
 
 export interface FeatureProfile {
   type: ProfileType;
+  /** why the profiler chose `type`, in words (the schema's choice, or the inference rule that fired) */
+  type_reason?: string;
   /** rows in the training data */
   count: number;
   /** absent, null, NaN, an allowed missing value, or "" (by option) */
@@ -58,6 +87,7 @@ export interface FeatureProfile {
   categorical?: CategoricalProfile;
   text?: TextProfile;
   boolean?: { true: number; false: number };
+  identifier?: IdentifierProfile;
   datetime?: { min: string; max: string };
 }
 

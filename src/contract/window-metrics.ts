@@ -12,9 +12,18 @@ export interface FeatureStatistics {
   na_rate: number;
   baseline_na_rate: number;
   unseen_rate?: number;
+  /** the baseline's expected unseen rate on fresh clean data (absent for older baselines) */
+  expected_unseen_rate?: number;
+  /** one-sided binomial test of the window's unseen values against the expected rate */
+  unseen_p_value?: number;
   top_unseen?: { value: string; count: number }[];
   oov_rate?: number;
   docs_with_oov_rate?: number;
+  /** the baseline's expected OOV rates on fresh clean text (absent for older baselines) */
+  expected_oov_rate?: number;
+  expected_docs_with_oov_rate?: number;
+  /** one-sided binomial test of the window's documents with an OOV token against the expected share */
+  oov_p_value?: number;
   top_oov?: { word: string; count: number }[];
   psi?: number;
   ks?: number;
@@ -25,6 +34,9 @@ export interface FeatureStatistics {
   linf?: number;
   mean_shift_se?: number;
   out_of_range_rate?: number;
+  /** identifiers: distinct values / values in the window (HyperLogLog++ estimate), and the baseline's */
+  distinct_share?: number;
+  baseline_distinct_share?: number;
 }
 
 /** The numeric fields of FeatureStatistics: what metric documents and Prometheus gauges carry. */
@@ -33,8 +45,13 @@ export const METRIC_FIELDS = [
   'na_rate',
   'baseline_na_rate',
   'unseen_rate',
+  'expected_unseen_rate',
+  'unseen_p_value',
   'oov_rate',
   'docs_with_oov_rate',
+  'expected_oov_rate',
+  'expected_docs_with_oov_rate',
+  'oov_p_value',
   'psi',
   'ks',
   'ks_p_value',
@@ -44,4 +61,6 @@ export const METRIC_FIELDS = [
   'linf',
   'mean_shift_se',
   'out_of_range_rate',
+  'distinct_share',
+  'baseline_distinct_share',
 ] as const satisfies readonly (keyof FeatureStatistics)[];

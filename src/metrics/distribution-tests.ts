@@ -1,3 +1,4 @@
+import betainc from '@stdlib/math-base-special-betainc';
 import gammainc from '@stdlib/math-base-special-gammainc';
 
 /**
@@ -165,4 +166,45 @@ export function meanShiftSe(
 ): number {
   if (windowCount === 0) return 0;
   return (windowMean - baselineMean) / (Math.max(baselineStd, 1e-12) / Math.sqrt(windowCount));
+}
+
+/**
+ * One-sided exact binomial test: P(X >= k) for X ~ Binomial(n, p0), the p-value of "the rate is above
+ * p0" (scipy.stats.binomtest(k, n, p0, alternative='greater')). Through the regularized incomplete
+ * beta function, P(X >= k) = I_p0(k, n - k + 1).
+ */
+export function binomialGreaterP(k: number, n: number, p0: number): number {
+  if (k <= 0 || n <= 0) return 1;
+  if (p0 <= 0) return 0;
+  if (p0 >= 1) return 1;
+  return Math.min(1, Math.max(0, betainc(p0, k, n - k + 1)));
+}
+
+/**
+ * Wasserstein-1 between two distributions given as point masses (value, weight), normalized by the
+ * baseline's standard deviation (floored at 0.001). With the fine grid each bin's mass sits at the
+ * mean of its values (the training values' for the baseline, the window's `avg` for the window), so
+ * the distance is that of the two binned-by-mean distributions, computed exactly: the integral of
+ * |F_b - F_w| over the merged support.
+ */
+export function wassersteinPoints(
+  expected: readonly (readonly [number, number])[],
+  actual: readonly (readonly [number, number])[],
+  std: number,
+): number {
+  const ne = total(expected.map((p) => p[1]));
+  const na = total(actual.map((p) => p[1]));
+  if (ne === 0 || na === 0) return 0;
+  const events: [number, number][] = [
+    ...expected.filter((p) => p[1] > 0).map(([x, w]): [number, number] => [x, w / ne]),
+    ...actual.filter((p) => p[1] > 0).map(([x, w]): [number, number] => [x, -w / na]),
+  ].sort((a, b) => a[0] - b[0]);
+  let diff = 0;
+  let w = 0;
+  for (let i = 0; i < events.length; i++) {
+    diff += (events[i] as [number, number])[1];
+    const next = events[i + 1];
+    if (next) w += Math.abs(diff) * (next[0] - (events[i] as [number, number])[0]);
+  }
+  return w / Math.max(std, 0.001);
 }

@@ -69,6 +69,15 @@ function featureAggs(e: FeatureEntry): Record<string, estypes.AggregationsAggreg
     }
     // range buckets are [from, to): the baseline's bins
     aggs[`${key}_bins`] = { range: { field, ranges } };
+    const fine = p.numeric.fine_bins;
+    if (fine) {
+      // the finer grid for KS and Wasserstein: counts, and the mean of the window's values per bin
+      const fineRanges = [...Array(fine.edges.length + 1).keys()].map((i) => ({
+        ...(i > 0 ? { from: fine.edges[i - 1] as number } : {}),
+        ...(i < fine.edges.length ? { to: fine.edges[i] as number } : {}),
+      }));
+      aggs[`${key}_fine`] = { range: { field, ranges: fineRanges }, aggs: { mean: { avg: { field } } } };
+    }
     aggs[`${key}_stats`] = { stats: { field } };
     aggs[`${key}_oor`] = {
       filter: {
@@ -90,6 +99,11 @@ function featureAggs(e: FeatureEntry): Record<string, estypes.AggregationsAggreg
       ? { terms: { field, include: values, size: Math.max(values.length, 1) } }
       : { terms: { field, size: 2 } };
     if (p.categorical) aggs[`${key}_unseen`] = { terms: { field, exclude: values, size: TOP } };
+  }
+  if (p.identifier) {
+    aggs[`${key}_count`] = { value_count: { field } };
+    // HyperLogLog++ is exact below the precision threshold (3,000 here) and within ~1% above
+    aggs[`${key}_distinct`] = { cardinality: { field, precision_threshold: 3000 } };
   }
   if (p.text && !isPrediction) {
     aggs[`${key}_tokens`] = { sum: { field: derivedField.tokens(name) } };

@@ -2,6 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { Baseline } from '../contract/baseline-document.js';
 import type { FeatureStatistics } from '../contract/window-metrics.js';
 import {
+  binomialGreaterP,
   chiSquared,
   jensenShannon,
   ksBinned,
@@ -9,6 +10,7 @@ import {
   meanShiftSe,
   psi,
   wassersteinBinned,
+  wassersteinPoints,
 } from './distribution-tests.js';
 import { type FeatureEntry, featureEntries } from './window-query.js';
 
@@ -45,11 +47,29 @@ function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStati
     m.count = n;
     if (n > 0) {
       m.psi = psi(base, counts);
-      const ks = ksBinned(base, counts);
+      const fine = p.numeric.fine_bins;
+      const fineBuckets = (
+        a[`${key}_fine`] as { buckets?: { doc_count: number; mean?: { value: number | null } }[] } | undefined
+      )?.buckets;
+      // KS and Wasserstein on the fine grid where the baseline has one; older baselines: the deciles
+      const ks =
+        fine && fineBuckets
+          ? ksBinned(
+              fine.counts,
+              fineBuckets.map((bk) => bk.doc_count),
+            )
+          : ksBinned(base, counts);
       m.ks = ks.statistic;
       m.ks_p_value = ks.pValue;
       m.js = jensenShannon(base, counts);
-      m.wasserstein = wassersteinBinned(p.numeric.bins.edges, p.numeric.min, base, counts, p.numeric.std);
+      m.wasserstein =
+        fine && fineBuckets
+          ? wassersteinPoints(
+              fine.counts.map((c, i) => [fine.means[i] as number, c] as const),
+              fineBuckets.map((bk) => [bk.mean?.value ?? 0, bk.doc_count] as const),
+              p.numeric.std,
+            )
+          : wassersteinBinned(p.numeric.bins.edges, p.numeric.min, base, counts, p.numeric.std);
       m.mean_shift_se = meanShiftSe(p.numeric.mean, p.numeric.std, num(a, `${key}_stats`, 'avg'), n);
       m.out_of_range_rate = num(a, `${key}_oor`, 'doc_count') / n;
     }
@@ -71,6 +91,11 @@ function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStati
     m.count = count;
     if (p.categorical) {
       m.unseen_rate = count ? unseen / count : 0;
+      const expected = p.categorical.expected_unseen_rate;
+      if (expected !== undefined) {
+        m.expected_unseen_rate = expected;
+        m.unseen_p_value = binomialGreaterP(unseen, count, expected);
+      }
       m.top_unseen = buckets(a, `${key}_unseen`).map((bk) => ({
         value: String(bk.key),
         count: bk.doc_count,
@@ -83,12 +108,26 @@ function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStati
       m.linf = lInfinity(base, win);
     }
   }
+  if (p.identifier) {
+    const count = num(a, `${key}_count`, 'value');
+    m.count = count;
+    m.distinct_share = count ? num(a, `${key}_distinct`, 'value') / count : 0;
+    m.baseline_distinct_share = p.identifier.distinct_share;
+  }
   if (p.text && !isPrediction) {
     const tokens = num(a, `${key}_tokens`, 'value');
     const docsWithText = num(a, `${key}_docs`, 'value');
     m.count = docsWithText;
     m.oov_rate = tokens ? num(a, `${key}_oov`, 'value') / tokens : 0;
-    m.docs_with_oov_rate = docsWithText ? num(a, `${key}_docs_oov`, 'doc_count') / docsWithText : 0;
+    const docsOov = num(a, `${key}_docs_oov`, 'doc_count');
+    m.docs_with_oov_rate = docsWithText ? docsOov / docsWithText : 0;
+    const t = p.text;
+    if (t.expected_oov_rate !== undefined && t.expected_docs_with_oov_rate !== undefined) {
+      m.expected_oov_rate = t.expected_oov_rate;
+      m.expected_docs_with_oov_rate = t.expected_docs_with_oov_rate;
+      // documents, not tokens, are the independent draws: one foreign text holds many OOV tokens
+      m.oov_p_value = binomialGreaterP(docsOov, docsWithText, t.expected_docs_with_oov_rate);
+    }
     m.top_oov = buckets(a, `${key}_oov_top`).map((bk) => ({ word: String(bk.key), count: bk.doc_count }));
   }
   return m;

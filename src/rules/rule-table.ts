@@ -28,7 +28,7 @@ export type RuleName =
 export type Subject = 'feature' | 'prediction';
 
 /** The quantities feature-level rules compare: keys of the metric document's `mlmon.metric`. */
-export type FeatureRuleMetric = 'na_rate_rise' | 'unseen_rate' | 'oov_rate' | 'psi' | 'js';
+export type FeatureRuleMetric = 'na_rate_rise' | 'unseen_rate_rise' | 'oov_rate_rise' | 'psi' | 'js';
 /** The quantities window-level rules compare. */
 export type WindowRuleMetric = 'docs' | 'version';
 /** An alert's `metric`: the quantity its rule compared. */
@@ -130,6 +130,28 @@ const JS_CHECK: FeatureCheck = {
   gate: { minSamplesOn: 'values', pValue: 'chi2_p_value' },
 };
 
+/**
+ * Novelty (unseen categories, OOV words): the p-value below which a rise over the rate the baseline
+ * expects on fresh clean data counts. Strict, since a window checks many features and novelty is
+ * tested exactly (a binomial test), not through a drift statistic.
+ */
+export const NOVELTY_P_VALUE = 0.001;
+
+/**
+ * A novelty rule's compared quantity: the rise of the window's rate over the expected one when a
+ * one-sided binomial test says it is no chance (p < NOVELTY_P_VALUE), else 0; the plain rate for a
+ * baseline without expected rates (older baselines: the absolute thresholds of before).
+ */
+export function noveltyRise(
+  rate: number | undefined,
+  expected: number | undefined,
+  pValue: number | undefined,
+): number | undefined {
+  if (rate === undefined) return undefined;
+  if (expected === undefined || pValue === undefined) return rate;
+  return pValue < NOVELTY_P_VALUE ? Math.max(0, rate - expected) : 0;
+}
+
 /** The gates' settings, which every feature-level rule shares. */
 export const GATES: Record<'minSamples' | 'pValue', { default: number; source: string }> = {
   minSamples: {
@@ -168,8 +190,8 @@ export const RULE_TABLE: readonly RuleRow[] = [
     subjects: ['feature', 'prediction'],
     checks: [
       {
-        metric: 'unseen_rate',
-        measure: (m) => m.unseen_rate,
+        metric: 'unseen_rate_rise',
+        measure: (m) => noveltyRise(m.unseen_rate, m.expected_unseen_rate, m.unseen_p_value),
         kinds: ['categorical'],
         compare: 'gte',
         thresholds: 'unseenRate',
@@ -177,7 +199,8 @@ export const RULE_TABLE: readonly RuleRow[] = [
       },
     ],
     defaults: { unseenRate: { warn: 0.01, critical: 0.05 } },
-    source: 'TFDV (min_domain_mass 1.0) and NannyML fire on any unseen value; 1% tolerates rare new values',
+    source:
+      'TFDV (min_domain_mass 1.0) and NannyML fire on any unseen value; ours: a rise of 1 point over the Good-Turing expected rate, binomial p < 0.001',
   },
   {
     name: 'oov_words',
@@ -185,8 +208,8 @@ export const RULE_TABLE: readonly RuleRow[] = [
     subjects: ['feature'],
     checks: [
       {
-        metric: 'oov_rate',
-        measure: (m) => m.oov_rate,
+        metric: 'oov_rate_rise',
+        measure: (m) => noveltyRise(m.oov_rate, m.expected_oov_rate, m.oov_p_value),
         kinds: ['text'],
         compare: 'gte',
         thresholds: 'oovRate',
@@ -194,7 +217,8 @@ export const RULE_TABLE: readonly RuleRow[] = [
       },
     ],
     defaults: { oovRate: { warn: 0.1, critical: 0.25 } },
-    source: 'TFDV leaves min_coverage to the user; a tenth of tokens unknown is a new kind of text',
+    source:
+      'TFDV leaves min_coverage to the user; ours: a tenth more tokens unknown than expected (binomial test on documents, p < 0.001) is a new kind of text',
   },
   {
     name: 'numeric_drift',

@@ -53,8 +53,8 @@ export interface WatchBody {
  */
 const FAMILY_OF = {
   na_rate_rise: 'na',
-  unseen_rate: 'unseen',
-  oov_rate: 'oov',
+  unseen_rate_rise: 'unseen',
+  oov_rate_rise: 'oov',
   psi: 'drift-numeric',
   js: 'drift-categorical',
   docs: 'volume',

@@ -128,7 +128,12 @@ class Builder {
       this.na.push(name);
       return;
     }
-    if (declared === 'categorical' || declared === 'text' || this.opts.hash.has(name)) {
+    if (
+      declared === 'categorical' ||
+      declared === 'identifier' ||
+      declared === 'text' ||
+      this.opts.hash.has(name)
+    ) {
       this.string(name, String(value), declared);
       return;
     }
@@ -183,7 +188,8 @@ class Builder {
         this.string(name, value, declared);
         return;
       case 'boolean':
-        if (declared === 'categorical') this.string(name, String(value), declared);
+        if (declared === 'categorical' || declared === 'identifier')
+          this.string(name, String(value), declared);
         else this.put('bool', name, value);
         return;
       case 'bigint': {

@@ -16,6 +16,7 @@ import {
   meanShiftSe,
   psi,
   wassersteinBinned,
+  wassersteinPoints,
 } from '../../src/metrics/distribution-tests.js';
 import { computeWindow, type WindowMetrics } from '../../src/metrics/window.js';
 import { defaultRules } from '../../src/rules/rule-table.js';
@@ -206,14 +207,28 @@ test('a drifted window: every metric equals the value computed from the same doc
   const counts = new Array(bx.bins.edges.length + 1).fill(0);
   for (const r of rows) counts[binIndex(bx.bins.edges, r.x)]++;
   close(m.features.x?.psi, psi(bx.bins.counts, counts), 'psi');
-  close(m.features.x?.ks, ksBinned(bx.bins.counts, counts).statistic, 'ks');
-  close(m.features.x?.ks_p_value, ksBinned(bx.bins.counts, counts).pValue, 'ks p');
+  // KS and Wasserstein on the fine grid: counts and per-bin means as the range + avg aggregations give them
+  const fine = bx.fine_bins;
+  assert.ok(fine && fine.edges.length >= 99, 'a fine grid of 100 bins');
+  const fineCounts = new Array<number>(fine.edges.length + 1).fill(0);
+  const fineSums = new Array<number>(fine.edges.length + 1).fill(0);
+  for (const r of rows) {
+    const b = binIndex(fine.edges, r.x);
+    fineCounts[b] = (fineCounts[b] as number) + 1;
+    fineSums[b] = (fineSums[b] as number) + r.x;
+  }
+  close(m.features.x?.ks, ksBinned(fine.counts, fineCounts).statistic, 'ks');
+  close(m.features.x?.ks_p_value, ksBinned(fine.counts, fineCounts).pValue, 'ks p');
   close(m.features.x?.js, jensenShannon(bx.bins.counts, counts), 'js');
-  close(
-    m.features.x?.wasserstein,
-    wassersteinBinned(bx.bins.edges, bx.min, bx.bins.counts, counts, bx.std),
-    'wasserstein',
+  const wFine = wassersteinPoints(
+    fine.counts.map((c, i) => [fine.means[i] as number, c] as const),
+    fineCounts.map((c, i) => [c ? (fineSums[i] as number) / c : 0, c] as const),
+    bx.std,
   );
+  // the window's per-bin means come from Elasticsearch's avg (a double sum): equal to 1e-9 relative
+  close(m.features.x?.wasserstein, wFine, 'wasserstein');
+  // the decile version (baselines without fine_bins) is a lower estimate of the same shift
+  assert.ok(wassersteinBinned(bx.bins.edges, bx.min, bx.bins.counts, counts, bx.std) < wFine);
   close(
     m.features.x?.mean_shift_se,
     meanShiftSe(bx.mean, bx.std, rows.reduce((s, r) => s + r.x, 0) / 1000, 1000),

@@ -37,6 +37,14 @@ function checkFeature(name: string, got: FeatureProfile | undefined, want: Recor
     for (const [i, e] of got.numeric.bins.edges.entries())
       close(e, wn.bins.edges[i] as number, `${name} edge ${i}`);
     assert.deepEqual(got.numeric.bins.counts, wn.bins.counts, `${name} bin counts`);
+    const gf = got.numeric.fine_bins;
+    const wf = (wn as unknown as { fine_bins: { edges: number[]; counts: number[]; means: number[] } })
+      .fine_bins;
+    assert.ok(gf, `${name} has the fine grid`);
+    assert.equal(gf.edges.length, wf.edges.length, `${name} fine edge count`);
+    for (const [i, e] of gf.edges.entries()) close(e, wf.edges[i] as number, `${name} fine edge ${i}`);
+    assert.deepEqual(gf.counts, wf.counts, `${name} fine counts`);
+    for (const [i, v] of gf.means.entries()) close(v, wf.means[i] as number, `${name} fine mean ${i}`);
   }
   if (got.categorical) assert.deepEqual(got.categorical, w.categorical, `${name} categories`);
   if (got.text) {
@@ -100,4 +108,19 @@ test('fewer bins and a small vocabulary follow the same rules', async () => {
   assert.deepEqual(b.features.comment?.text?.vocabulary, expected.small_limits.comment_vocabulary);
   assert.equal(b.features.comment?.text?.vocabulary_truncated, true);
   assert.equal(b.features.comment?.text?.vocabulary_limit, 5);
+  // past the cap, the repeated tokens are expected OOV too: far above the untruncated rate
+  const t = b.features.comment?.text;
+  close(
+    t?.expected_oov_rate as number,
+    expected.small_limits.comment_expected.expected_oov_rate,
+    'expected OOV',
+  );
+  close(
+    t?.expected_docs_with_oov_rate as number,
+    expected.small_limits.comment_expected.expected_docs_with_oov_rate,
+    'expected docs with OOV',
+  );
+  assert.ok(
+    (t?.expected_oov_rate as number) > (expected.features.comment.text.expected_oov_rate as number) + 0.2,
+  );
 });

@@ -62,9 +62,15 @@ test('the table: eight rules, one name each; the feature checks name the metric-
       return [c.metric, c.kinds.join('|'), c.thresholds, p.samples.join('.'), p.pValue?.join('.') ?? '-'];
     }),
     [
-      ['na_rate_rise', 'numeric|categorical|text|boolean|datetime', 'naRateRise', 'window.docs', '-'],
-      ['unseen_rate', 'categorical', 'unseenRate', 'metric.count', '-'],
-      ['oov_rate', 'text', 'oovRate', 'metric.count', '-'],
+      [
+        'na_rate_rise',
+        'numeric|categorical|text|boolean|datetime|identifier',
+        'naRateRise',
+        'window.docs',
+        '-',
+      ],
+      ['unseen_rate_rise', 'categorical', 'unseenRate', 'metric.count', '-'],
+      ['oov_rate_rise', 'text', 'oovRate', 'metric.count', '-'],
       ['psi', 'numeric', 'psi', 'metric.count', 'metric.ks_p_value'],
       ['js', 'categorical|boolean', 'jensenShannon', 'metric.count', 'metric.chi2_p_value'],
     ],

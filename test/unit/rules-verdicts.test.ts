@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FeatureStatistics } from '../../src/contract/window-metrics.js';
+import { binomialGreaterP } from '../../src/metrics/distribution-tests.js';
 import { type FeatureRules, rulesFor } from '../../src/rules/rule-settings.js';
 import { comparedQuantities, defaultRules, unexpectedVersions } from '../../src/rules/rule-table.js';
 import { featureVerdict, windowVerdicts } from '../../src/rules/verdicts.js';
@@ -132,14 +133,14 @@ test('categorical drift: Jensen-Shannon behind chi-squared, on categorical and b
 
 test('unseen categories on categorical features and predictions; OOV words on text features only', () => {
   assert.deepEqual(summary(featureVerdict('c', categorical({ unseen_rate: 0.01 }), 500, false, rules)), [
-    'unseen_categories c unseen_rate 0.01 0.01 warn',
+    'unseen_categories c unseen_rate_rise 0.01 0.01 warn',
   ]);
   assert.deepEqual(
     summary(featureVerdict('(prediction)', categorical({ unseen_rate: 0.05 }), 500, true, rules)),
-    ['unseen_categories (prediction) unseen_rate 0.05 0.05 critical'],
+    ['unseen_categories (prediction) unseen_rate_rise 0.05 0.05 critical'],
   );
   assert.deepEqual(summary(featureVerdict('t', text({ oov_rate: 0.25 }), 500, false, rules)), [
-    'oov_words t oov_rate 0.25 0.25 critical',
+    'oov_words t oov_rate_rise 0.25 0.25 critical',
   ]);
   assert.deepEqual(featureVerdict('(prediction)', text({ oov_rate: 0.9 }), 500, true, rules).alerts, []);
   // the kinds decide, not the presence of a number
@@ -159,7 +160,7 @@ test('alerts come in the table order, the status is the worst, and the rules giv
   const v = featureVerdict('c', m, 500, false, rules);
   assert.deepEqual(summary(v), [
     `na_rate c na_rate_rise 0.1 0.05 warn`,
-    'unseen_categories c unseen_rate 0.2 0.05 critical',
+    'unseen_categories c unseen_rate_rise 0.2 0.05 critical',
     'categorical_drift c js 0.15 0.1 warn',
   ]);
   assert.equal(v.status, 'critical');
@@ -244,5 +245,79 @@ test("the compared quantities the metric documents hold: the NA rule's rise, and
     comparedQuantities(numeric({ na_rate: 0, baseline_na_rate: Number.NaN, psi: Number.POSITIVE_INFINITY })),
     { js: 0.01 },
   );
-  assert.deepEqual(comparedQuantities(text({ oov_rate: 0.5 })), { na_rate_rise: 0, oov_rate: 0.5 });
+  assert.deepEqual(comparedQuantities(text({ oov_rate: 0.5 })), { na_rate_rise: 0, oov_rate_rise: 0.5 });
+});
+
+test('novelty: a rise over the expected rate backed by a binomial test fires; the expected rate alone does not', () => {
+  // 1,000 values of which 2% unseen, 2% expected (a clean window): no alert
+  const clean = categorical({
+    count: 1000,
+    unseen_rate: 0.02,
+    expected_unseen_rate: 0.02,
+    unseen_p_value: binomialGreaterP(20, 1000, 0.02),
+  });
+  assert.deepEqual(featureVerdict('c', clean, 1000, false, rules).alerts, []);
+  // a new category at 5% on top: 7% unseen, p tiny, rise 0.05: critical
+  const k = 70;
+  const drifted = categorical({
+    count: 1000,
+    unseen_rate: k / 1000,
+    expected_unseen_rate: 0.02,
+    unseen_p_value: binomialGreaterP(k, 1000, 0.02),
+  });
+  assert.ok((drifted.unseen_p_value as number) < 1e-10);
+  assert.deepEqual(summary(featureVerdict('c', drifted, 1000, false, rules)), [
+    `unseen_categories c unseen_rate_rise ${k / 1000 - 0.02} 0.05 critical`,
+  ]);
+  // a rise without evidence: 3 unseen of 100 where 1% is expected (p = 0.08): nothing
+  const p = binomialGreaterP(3, 100, 0.01);
+  assert.ok(p > 0.05 && p < 0.1, `p ${p}`);
+  const weak = categorical({ count: 100, unseen_rate: 0.03, expected_unseen_rate: 0.01, unseen_p_value: p });
+  assert.deepEqual(featureVerdict('c', weak, 100, false, rules).alerts, []);
+  // titles expect 38% OOV tokens: 40% is clean; the older absolute rule would have fired critical
+  const titles = text({
+    count: 500,
+    oov_rate: 0.4,
+    expected_oov_rate: 0.38,
+    docs_with_oov_rate: 0.62,
+    expected_docs_with_oov_rate: 0.6,
+    oov_p_value: binomialGreaterP(310, 500, 0.6),
+  });
+  assert.deepEqual(featureVerdict('t', titles, 500, false, rules).alerts, []);
+  assert.deepEqual(summary(featureVerdict('t', text({ count: 500, oov_rate: 0.4 }), 500, false, rules)), [
+    'oov_words t oov_rate_rise 0.4 0.25 critical',
+  ]);
+  // a language change: nearly every document has OOV tokens
+  const foreign = text({
+    count: 500,
+    oov_rate: 0.85,
+    expected_oov_rate: 0.06,
+    docs_with_oov_rate: 0.99,
+    expected_docs_with_oov_rate: 0.3,
+    oov_p_value: binomialGreaterP(495, 500, 0.3),
+  });
+  assert.equal(featureVerdict('t', foreign, 500, false, rules).status, 'critical');
+});
+
+test('binomialGreaterP is the exact upper tail (SciPy binomtest, alternative greater)', () => {
+  // against the direct sum 1 - sum_{j<k} C(n, j) p^j (1-p)^(n-j)
+  const direct = (k: number, n: number, p: number) => {
+    let below = 0;
+    let c = 1;
+    for (let j = 0; j < k; j++) {
+      below += c * p ** j * (1 - p) ** (n - j);
+      c = (c * (n - j)) / (j + 1);
+    }
+    return 1 - below;
+  };
+  for (const [k, n, p] of [
+    [3, 100, 0.01],
+    [20, 1000, 0.02],
+    [7, 52, 0.05],
+  ] as const)
+    assert.ok(Math.abs(binomialGreaterP(k, n, p) - direct(k, n, p)) < 1e-10, `${k} of ${n} at ${p}`);
+  // a direct sum: P(X >= 2), n = 5, p = 0.3 = 1 - 0.7^5 - 5 * 0.3 * 0.7^4
+  assert.ok(Math.abs(binomialGreaterP(2, 5, 0.3) - (1 - 0.7 ** 5 - 5 * 0.3 * 0.7 ** 4)) < 1e-12);
+  assert.equal(binomialGreaterP(0, 10, 0.5), 1);
+  assert.equal(binomialGreaterP(1, 10, 0), 0);
 });
