@@ -28,6 +28,7 @@ export async function diagnoseWindowFailure(
     caps = (await client.fieldCaps({
       index,
       fields: Object.keys(expected),
+      include_unmapped: true,
       ignore_unavailable: true,
       allow_no_indices: true,
     })) as FieldCapsBody;

@@ -234,8 +234,9 @@ export async function checkLive(request: RawRequest, o: LiveCheckOptions = {}): 
       if (family === 'predictions') {
         const caps = await request(
           'GET',
-          `/${encodeURIComponent(f.name)}/_field_caps?fields=${encodeURIComponent('@timestamp,mlmon.*')}`,
+          `/${encodeURIComponent(f.name)}/_field_caps?include_unmapped=true&fields=${encodeURIComponent('@timestamp,mlmon.*')}`,
         );
+        // (include_unmapped: each type then names its indices, so an old backing index is told apart)
         if (caps.status !== 200) continue;
         for (const m of fieldTypeMismatches(caps.body as FieldCapsBody, expected))
           problems.push({
