@@ -7,6 +7,7 @@ import { requestViaClient } from '../es/raw-request.js';
 import { registerBaseline } from './baseline-commands.js';
 import { withClient } from './context.js';
 import { registerDashboard } from './dashboard-commands.js';
+import { registerDoctor } from './doctor-commands.js';
 import { registerMonitor } from './monitor-commands.js';
 import { registerSetup } from './setup-commands.js';
 
@@ -43,6 +44,7 @@ registerBaseline(program);
 registerMonitor(program);
 registerSetup(program);
 registerDashboard(program);
+registerDoctor(program);
 
 // every command takes --node too, and shares the error handling
 const NODE_HELP = 'Elasticsearch URL (default: ES_URL, else the node `npm run es:start` started)';
