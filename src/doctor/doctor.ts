@@ -9,7 +9,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { roleAssets } from '../assets/catalog.js';
 import type { Baseline } from '../contract/baseline-document.js';
 import { FIELDS } from '../contract/document-fields.js';
-import { MlmonError } from '../contract/errors.js';
+import { ExitCode, MlmonError } from '../contract/errors.js';
 import {
   type FieldCapsBody,
   fieldTypeMismatches,
@@ -17,12 +17,13 @@ import {
   mismatchText,
 } from '../contract/field-types.js';
 import { DEFAULT_NAMESPACE, predictionsStream } from '../contract/streams.js';
+import { explainEsError } from '../es/explain.js';
 import type { RawRequest } from '../es/raw-request.js';
 import { computeWindow } from '../metrics/window.js';
 import { defaultRules } from '../rules/rule-table.js';
 import { checkSupported } from '../setup/cluster-support.js';
 import { checkLive } from '../setup/live-check.js';
-import { drift, planSetup } from '../setup/setup-plan.js';
+import { drift, planSetup, type SetupPlan } from '../setup/setup-plan.js';
 import { MlInputTransport } from '../transport/ml-input-transport.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -167,35 +168,103 @@ async function windowChecks(client: Client, namespace: string, baselines: Baseli
   return out;
 }
 
+/** Runs one part; a part these credentials may not run is skipped with what the cluster said. */
+async function guarded(name: string, part: () => Promise<Check[]>): Promise<Check[]> {
+  try {
+    return await part();
+  } catch (err) {
+    const e = explainEsError(err);
+    if (e.exitCode === ExitCode.auth) return [skip(name, `these credentials may not: ${e.message}`)];
+    throw e;
+  }
+}
+
 export async function runDoctor(client: Client, request: RawRequest, o: DoctorOptions): Promise<Check[]> {
-  const checks: Check[] = [];
   const namespace = o.namespace ?? DEFAULT_NAMESPACE;
-  const plan = await planSetup(request, {
-    ...(o.namespace ? { namespace: o.namespace } : {}),
-    baselines: o.baselines,
+  const scope = o.namespace ? { namespace: o.namespace } : {};
+  let plan: SetupPlan | undefined;
+  const checks = await guarded('cluster and assets', async () => {
+    plan = await planSetup(request, { ...scope, baselines: o.baselines });
+    return assetChecks(plan);
   });
+  if (checks.some((c) => c.name === 'cluster' && c.status === 'fail')) return checks;
+  const differing = plan ? drift(plan) : [];
+  const live = await guarded('live streams', async () => {
+    const report = await checkLive(request, { ...scope, baselines: o.baselines });
+    return report.problems.length
+      ? report.problems.map((p) =>
+          fail(`live ${p.stream}${p.field ? ` ${p.field}` : ''}`, `${p.problem} (${p.cause})`, p.fix),
+        )
+      : [pass('live streams', report.streams.map((s) => s.name).join(', ') || 'none yet')];
+  });
+  checks.push(...live);
+  const templatesOk =
+    plan !== undefined &&
+    !differing.some((e) => e.kind === 'index_template' || e.kind === 'component_template');
+  const streamOk = live.every((c) => c.status === 'pass');
+  if (!templatesOk || !streamOk)
+    checks.push(
+      skip(
+        'canary prediction',
+        plan
+          ? 'the templates or the stream need `mlmon setup` first (above)'
+          : 'the templates could not be read with these credentials',
+      ),
+    );
+  else
+    checks.push(...(await guarded('canary prediction', async () => [await canaryCheck(client, namespace)])));
+  checks.push(...(await guarded('window query', () => windowChecks(client, namespace, o.baselines))));
+  const caps = plan?.capabilities;
+  if (caps && !caps.security)
+    checks.push(skip('privileges', 'security is off on this cluster: every request is allowed'));
+  else checks.push(...(await guarded('privileges', () => roleChecks(request, o.namespace))));
+  checks.push(
+    caps?.watcher
+      ? skip(
+          'watch execution',
+          'not simulated by this version: `_watcher/watch/<id>/_execute` is not run yet',
+        )
+      : skip(
+          'watch execution',
+          caps
+            ? 'no Watcher on this cluster: alerts come from `mlmon run`'
+            : 'the cluster could not be probed with these credentials',
+        ),
+  );
+  checks.push(
+    skip(
+      'ingest pipeline simulation',
+      caps?.ingestProcessors.includes('script')
+        ? 'not simulated by this version: `_ingest/pipeline/_simulate` is not run yet'
+        : 'no ingest script processor on this cluster (or not probed): the transport derives its own documents',
+    ),
+  );
+  return checks;
+}
+
+/** The cluster line and one line per asset of the plan. */
+function assetChecks(plan: SetupPlan): Check[] {
   const caps = plan.capabilities;
+  const out: Check[] = [];
   try {
     checkSupported(caps);
-    checks.push(
+    out.push(
       pass(
         'cluster',
         `${caps.engine} ${caps.version}, license ${caps.license ?? 'n/a'}; ${plan.notes.join('; ')}`,
       ),
     );
   } catch (err) {
-    checks.push(
-      fail('cluster', (err as Error).message, (err as MlmonError).fix ?? 'see README, "Installing"'),
-    );
-    return checks;
+    out.push(fail('cluster', (err as Error).message, (err as MlmonError).fix ?? 'see README, "Installing"'));
+    return out;
   }
   const differing = drift(plan);
   for (const e of plan.entries) {
     const what = `${e.kind.replace('_', ' ')} ${e.name}`;
-    if (e.action === 'skip') checks.push(skip(what, e.reason ?? 'not for this cluster'));
-    else if (e.action === 'unchanged') checks.push(pass(what, 'installed and unchanged'));
+    if (e.action === 'skip') out.push(skip(what, e.reason ?? 'not for this cluster'));
+    else if (e.action === 'unchanged') out.push(pass(what, 'installed and unchanged'));
     else if (differing.includes(e))
-      checks.push(
+      out.push(
         fail(
           what,
           e.action === 'create' ? 'missing' : `changed: ${(e.differences ?? []).slice(0, 3).join('; ')}`,
@@ -203,44 +272,7 @@ export async function runDoctor(client: Client, request: RawRequest, o: DoctorOp
         ),
       );
   }
-  const live = await checkLive(request, {
-    ...(o.namespace ? { namespace: o.namespace } : {}),
-    baselines: o.baselines,
-  });
-  if (live.problems.length)
-    for (const p of live.problems)
-      checks.push(
-        fail(`live ${p.stream}${p.field ? ` ${p.field}` : ''}`, `${p.problem} (${p.cause})`, p.fix),
-      );
-  else
-    checks.push(
-      pass('live streams', live.streams.length ? live.streams.map((s) => s.name).join(', ') : 'none yet'),
-    );
-  const templatesOk = !differing.some((e) => e.kind === 'index_template' || e.kind === 'component_template');
-  const streamOk = !live.problems.some((p) => p.stream === predictionsStream(namespace));
-  if (!templatesOk || !streamOk)
-    checks.push(skip('canary prediction', 'the templates or the stream need `mlmon setup` first (above)'));
-  else checks.push(await canaryCheck(client, namespace));
-  checks.push(...(await windowChecks(client, namespace, o.baselines)));
-  if (caps.security) checks.push(...(await roleChecks(request, o.namespace)));
-  else checks.push(skip('privileges', 'security is off on this cluster: every request is allowed'));
-  checks.push(
-    caps.watcher
-      ? skip(
-          'watch execution',
-          'not simulated by this version: `_watcher/watch/<id>/_execute` is not run yet',
-        )
-      : skip('watch execution', 'no Watcher on this cluster: alerts come from `mlmon run`'),
-  );
-  checks.push(
-    skip(
-      'ingest pipeline simulation',
-      caps.ingestProcessors.includes('script')
-        ? 'not simulated by this version: `_ingest/pipeline/_simulate` is not run yet'
-        : 'no ingest script processor on this cluster: the transport derives its own documents',
-    ),
-  );
-  return checks;
+  return out;
 }
 
 /** exit 0 only when every check that applies passes */
