@@ -30,10 +30,20 @@ export function registerDoctor(program: Command): void {
       '--baseline-index <name>',
       'where the baselines are (default: from mlmon.yml, else mlmon-baselines)',
     )
+    .option(
+      '--roles-file <path>',
+      'the roles are in this file realm roles.yml (as setup --roles-file wrote them)',
+    )
     .option('--json', 'print JSON')
     .action(
       async (
-        o: { namespace?: string; config?: string; baselineIndex?: string; json?: boolean },
+        o: {
+          namespace?: string;
+          config?: string;
+          baselineIndex?: string;
+          rolesFile?: string;
+          json?: boolean;
+        },
         cmd: Command,
       ) => {
         if (o.namespace) validateNamespace(o.namespace);
@@ -42,6 +52,7 @@ export function registerDoctor(program: Command): void {
           const baselines = await allBaselines(client, o.baselineIndex ?? config.baselineIndex);
           const checks = await runDoctor(client, requestViaClient(client), {
             ...(o.namespace ? { namespace: o.namespace } : {}),
+            ...(o.rolesFile ? { rolesFile: o.rolesFile } : {}),
             baselines,
           });
           const ok = doctorPassed(checks);

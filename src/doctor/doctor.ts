@@ -40,6 +40,8 @@ export interface Check {
 export interface DoctorOptions {
   namespace?: string;
   baselines: Baseline[];
+  /** roles kept in a file realm's roles.yml (setup --roles-file): compared with that file */
+  rolesFile?: string;
 }
 
 /** The model name of the canary: no baseline has it, so the job never reads its window. */
@@ -184,7 +186,11 @@ export async function runDoctor(client: Client, request: RawRequest, o: DoctorOp
   const scope = o.namespace ? { namespace: o.namespace } : {};
   let plan: SetupPlan | undefined;
   const checks = await guarded('cluster and assets', async () => {
-    plan = await planSetup(request, { ...scope, baselines: o.baselines });
+    plan = await planSetup(request, {
+      ...scope,
+      baselines: o.baselines,
+      ...(o.rolesFile ? { rolesFile: o.rolesFile } : {}),
+    });
     return assetChecks(plan);
   });
   if (checks.some((c) => c.name === 'cluster' && c.status === 'fail')) return checks;

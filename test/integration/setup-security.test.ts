@@ -178,7 +178,13 @@ describe('mlmon setup with security on', () => {
       detail: string;
     }
     const doctorAs = (env: NodeJS.ProcessEnv) => {
-      const res = mlmon(['doctor', '--json', '--node', node.url, '--namespace', ns], { env });
+      const rolesFile = join(node.dir, 'mlmon-roles.yml');
+      const res = mlmon(
+        ['doctor', '--json', '--node', node.url, '--namespace', ns, '--roles-file', rolesFile],
+        {
+          env,
+        },
+      );
       try {
         return { code: res.code, ...(JSON.parse(res.stdout) as { ok: boolean; checks: Check[] }) };
       } catch {
