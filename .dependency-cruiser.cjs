@@ -6,6 +6,7 @@
  *   es, assets          the cluster client / requests; the package's data files
  *   rules, config       the rule table; mlmon.yml and time parsing
  *   baseline, transport, metrics, job, setup, dashboard   the domain parts
+ *   doctor              proves the installed parts work together (setup's checks, the transport, the window query)
  *   cli                 commands, imported by nobody
  */
 const layer = (from, allowed) => ({
@@ -50,6 +51,17 @@ module.exports = {
     layer('job', ['contract', 'es', 'assets', 'rules', 'config', 'baseline', 'metrics']),
     layer('setup', ['contract', 'es', 'assets', 'rules', 'config', 'baseline']),
     layer('dashboard', ['contract', 'es', 'assets', 'config', 'rules']),
+    layer('doctor', [
+      'contract',
+      'es',
+      'assets',
+      'rules',
+      'config',
+      'baseline',
+      'transport',
+      'metrics',
+      'setup',
+    ]),
     {
       name: 'transport-loads-only-what-it-needs',
       comment:

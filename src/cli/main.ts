@@ -7,6 +7,7 @@ import { requestViaClient } from '../es/raw-request.js';
 import { registerBaseline } from './baseline-commands.js';
 import { withClient } from './context.js';
 import { registerDashboard } from './dashboard-commands.js';
+import { registerDoctor } from './doctor-commands.js';
 import { registerMonitor } from './monitor-commands.js';
 import { registerSetup } from './setup-commands.js';
 
@@ -43,12 +44,22 @@ registerBaseline(program);
 registerMonitor(program);
 registerSetup(program);
 registerDashboard(program);
+registerDoctor(program);
 
 // every command takes --node too, and shares the error handling
 const NODE_HELP = 'Elasticsearch URL (default: ES_URL, else the node `npm run es:start` started)';
+const VERBOSE_HELP = "on an error, also print the cluster's raw answer";
 for (const cmd of program.commands) {
-  cmd.exitOverride().option('--node <url>', NODE_HELP);
-  for (const sub of cmd.commands) sub.exitOverride().option('--node <url>', NODE_HELP);
+  cmd.exitOverride().option('--node <url>', NODE_HELP).option('--verbose', VERBOSE_HELP);
+  for (const sub of cmd.commands)
+    sub.exitOverride().option('--node <url>', NODE_HELP).option('--verbose', VERBOSE_HELP);
+}
+
+/** The raw error under an explained one: the cluster's body when it answered. */
+function rawCause(err: MlmonError): string | undefined {
+  const cause = err.cause as { meta?: { body?: unknown }; message?: string } | undefined;
+  if (!cause) return undefined;
+  return cause.meta?.body !== undefined ? JSON.stringify(cause.meta.body) : cause.message;
 }
 
 try {
@@ -59,6 +70,8 @@ try {
     process.exitCode = err.exitCode === ExitCode.ok ? ExitCode.ok : ExitCode.usage;
   } else if (err instanceof MlmonError) {
     console.error(`mlmon: ${err.message}${err.fix ? `\n  fix: ${err.fix}` : ''}`);
+    const raw = process.argv.includes('--verbose') ? rawCause(err) : undefined;
+    if (raw) console.error(`  raw error: ${raw}`);
     process.exitCode = err.exitCode;
   } else {
     console.error(`mlmon: ${err instanceof Error ? err.message : String(err)}`);

@@ -11,6 +11,8 @@ import { ConfigError, ExitCode, MlmonError } from '../contract/errors.js';
 import { requestViaClient } from '../es/raw-request.js';
 import type { AppliedEntry, PlanEntry, Planned, RemoveEntry } from '../setup/installer.js';
 import { kibanaFromEnv } from '../setup/kibana.js';
+import { checkLive, type LiveReport, problemLines } from '../setup/live-check.js';
+import { type ReplaceReport, replacePlainIndex, rollOver, streamsToRollOver } from '../setup/repair.js';
 import type { ApiKey } from '../setup/security-assets.js';
 import { applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup-plan.js';
 import { table, withClient } from './context.js';
@@ -29,6 +31,7 @@ interface SetupFlags {
   baselineIndex?: string;
   only?: string;
   config?: string;
+  repair?: boolean;
 }
 
 interface TeardownFlags {
@@ -99,7 +102,14 @@ export function registerSetup(program: Command): void {
       'install the index templates, ingest pipelines, lifecycle, roles, watches and Kibana objects (idempotent)',
     )
     .option('--dry-run', 'print the plan (create / update / unchanged per asset) and change nothing')
-    .option('--check', 'exit 1 naming each asset that differs from what this version installs')
+    .option(
+      '--check',
+      'exit 1 naming each asset that differs from what this version installs, and each live stream whose mappings the job cannot use',
+    )
+    .option(
+      '--repair',
+      'replace a plain index that took a stream name by the data stream, moving every document (README, "Repair")',
+    )
     .option('--json', 'print JSON')
     .option(
       '--namespace <ns>',
@@ -151,6 +161,14 @@ export function registerSetup(program: Command): void {
         const entries = plan.entries.map(publicEntry);
         if (flags.dryRun || flags.check) {
           const differing = drift(plan).map(publicEntry);
+          // what is live, not only the templates: streams created before setup, foreign templates
+          const live: LiveReport | undefined =
+            flags.check && caps.engine === 'elasticsearch'
+              ? await checkLive(request, {
+                  ...(options.namespace ? { namespace: options.namespace } : {}),
+                  baselines: options.baselines ?? [],
+                })
+              : undefined;
           if (flags.json)
             console.log(
               JSON.stringify(
@@ -159,6 +177,7 @@ export function registerSetup(program: Command): void {
                   notes: plan.notes,
                   plan: entries,
                   ...(flags.check ? { differing } : {}),
+                  ...(live ? { live } : {}),
                 },
                 null,
                 2,
@@ -172,11 +191,21 @@ export function registerSetup(program: Command): void {
                   ? `\n${differing.length} asset(s) differ from this version: ${differing.map((e) => `${e.kind.replace('_', ' ')} ${e.name} (${e.action === 'create' ? 'missing' : 'changed'})`).join(', ')}\n  fix: run \`mlmon setup\``
                   : '\nevery asset matches this version',
               );
+            if (live)
+              console.log(
+                live.problems.length
+                  ? `\n${live.problems.length} problem(s) with what is live:\n  ${problemLines(live.problems).join('\n  ')}`
+                  : `\nlive streams: ${live.streams.length ? live.streams.map((s) => s.name).join(', ') : 'none yet'}, each as the templates make it`,
+              );
           }
-          if (flags.check && differing.length) process.exitCode = ExitCode.firing;
+          if (flags.check && (differing.length || live?.problems.length)) process.exitCode = ExitCode.firing;
           return;
         }
         const report = await applySetup(request, plan);
+        const repairs =
+          !report.error && caps.engine === 'elasticsearch'
+            ? await repairLive(client, request, options, Boolean(flags.repair))
+            : undefined;
         if (flags.json) {
           console.log(
             JSON.stringify(
@@ -184,6 +213,7 @@ export function registerSetup(program: Command): void {
                 capabilities: caps,
                 notes: plan.notes,
                 applied: report.entries,
+                ...(repairs ? { repairs } : {}),
                 ...(keys.length ? { apiKeys: keys } : {}),
                 ...(report.error ? { error: report.error.message } : {}),
               },
@@ -193,9 +223,11 @@ export function registerSetup(program: Command): void {
           );
         } else {
           console.log(`${header}\n\n${appliedTable(report.entries)}`);
+          if (repairs) for (const line of repairLines(repairs)) console.log(line);
           for (const k of keys)
             console.log(`\nAPI key for ${k.role} (shown once; use as ES_API_KEY): ${k.encoded}`);
         }
+        if (repairs?.remaining.length) process.exitCode = ExitCode.firing;
         if (report.error) {
           const notApplied = report.entries.filter(
             (e) => e.outcome === 'failed' || e.outcome === 'not attempted',
@@ -242,6 +274,45 @@ export function registerSetup(program: Command): void {
         if (result.error) throw result.error;
       });
     });
+}
+
+interface Repairs {
+  rolledOver: string[];
+  replaced: ReplaceReport[];
+  /** what is still wrong, with its fix (a plain index without --repair, a foreign template) */
+  remaining: LiveReport['problems'];
+}
+
+/** After the assets: roll over streams whose write index predates our template; replace plain indices with --repair. */
+async function repairLive(
+  client: Parameters<typeof replacePlainIndex>[0],
+  request: Parameters<typeof checkLive>[0],
+  options: SetupOptions,
+  replace: boolean,
+): Promise<Repairs> {
+  const o = {
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    baselines: options.baselines ?? [],
+  };
+  const before = await checkLive(request, o);
+  const rolledOver = await rollOver(request, streamsToRollOver(before));
+  const replaced: ReplaceReport[] = [];
+  if (replace) {
+    const plain = new Set(before.problems.filter((p) => p.repair === 'replace-index').map((p) => p.stream));
+    for (const name of [...plain].sort()) replaced.push(await replacePlainIndex(client, request, name));
+  }
+  const after = rolledOver.length || replaced.length ? await checkLive(request, o) : before;
+  return { rolledOver, replaced, remaining: after.problems };
+}
+
+function repairLines(r: Repairs): string[] {
+  return [
+    ...r.rolledOver.map((s) => `\nrolled over ${s}: its next backing index has this version's mappings`),
+    ...r.replaced.map((x) => `\nrepaired ${x.stream}:\n  ${x.steps.join('\n  ')}`),
+    ...(r.remaining.length
+      ? [`\n${r.remaining.length} problem(s) with what is live:\n  ${problemLines(r.remaining).join('\n  ')}`]
+      : []),
+  ];
 }
 
 function watchOptions(config: MlmonConfig): NonNullable<SetupOptions['watches']> {

@@ -11,6 +11,8 @@ export const ExitCode = {
   auth: 5,
   badInput: 6,
   partial: 7,
+  /** a stream's live mappings do not fit what the job reads (a field mapped as text, ...) */
+  mapping: 8,
 } as const;
 export type ExitCodeName = keyof typeof ExitCode;
 

@@ -3,6 +3,7 @@ import type { Baseline } from '../contract/baseline-document.js';
 import type { FeatureStatistics } from '../contract/window-metrics.js';
 import { PREDICTION_FEATURE, type Rules, rulesFor } from '../rules/rule-settings.js';
 import { type Alert, type FeatureStatus, featureVerdict, windowVerdicts } from '../rules/verdicts.js';
+import { diagnoseWindowFailure } from './window-diagnosis.js';
 import { type WindowSpec, windowRequest } from './window-query.js';
 import { windowStatistics } from './window-statistics.js';
 
@@ -86,6 +87,11 @@ export async function computeWindow(
   rules: Rules,
   knownVersions?: readonly string[],
 ): Promise<WindowMetrics> {
-  const res = await client.search(windowRequest(spec, b));
+  let res: estypes.SearchResponse;
+  try {
+    res = await client.search(windowRequest(spec, b));
+  } catch (err) {
+    throw (await diagnoseWindowFailure(client, spec.index, b, err)) ?? err;
+  }
   return windowMetrics(spec, b, res, rules, knownVersions);
 }

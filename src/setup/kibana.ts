@@ -250,12 +250,21 @@ export async function removeKibana(k: KibanaConnection, file = SAVED_OBJECTS_FIL
   return out;
 }
 
-/** The fields of a rule we send, from what Kibana returns (it adds ids, owners, execution status). */
-function sentFields(
+/**
+ * The fields of a rule we send, from what Kibana returns (it adds ids, owners, execution status, and
+ * to each action its `uuid` and `connector_type_id`: Kibana alerting, x-pack/platform/plugins/shared/alerting/;
+ * inferred in kibana-es-source-facts.md), so that the echo alone is never an update.
+ */
+export function sentFields(
   desired: Record<string, unknown>,
   installed: Record<string, unknown>,
 ): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(desired).map((k) => [k, installed[k]]));
+  const out = Object.fromEntries(Object.keys(desired).map((k) => [k, installed[k]]));
+  if (Array.isArray(out.actions))
+    out.actions = (out.actions as Record<string, unknown>[]).map(
+      ({ uuid: _u, connector_type_id: _c, ...action }) => action,
+    );
+  return out;
 }
 
 /**

@@ -4,6 +4,7 @@
  * tested on the OpenSearch ingest engine, which the official client refuses).
  */
 
+import { createHash } from 'node:crypto';
 import type { Asset, AssetKind, Body } from '../assets/catalog.js';
 import { ExitCode, MlmonError } from '../contract/errors.js';
 import type { RawRequest } from '../es/raw-request.js';
@@ -147,13 +148,53 @@ export const kinds: Record<Exclude<AssetKind, 'kibana_objects'>, KindOps> = {
     ),
     'where the cluster cannot store roles (or roles are managed in files), write them for the file realm with --roles-file <path>',
   ),
-  watch: simple(
+  watch: watchOps(),
+};
+
+/**
+ * Watches are compared by a hash of what we PUT, kept in their metadata: `GET _watcher/watch`
+ * re-serializes the stored watch (`Watch.toXContent`, x-pack/plugin/watcher/src/main/java/org/elasticsearch/xpack/watcher/):
+ * `throttle_period_in_millis` instead of `throttle_period`, `op_type` possibly upper-cased, defaults
+ * filled in. A field-by-field compare saw a change on every run and re-PUT every watch, which resets
+ * its action state (throttling, acknowledgement). Watches without a hash compare field by field.
+ */
+function watchOps(): KindOps {
+  const base = simple(
     'watch',
     (n) => `/_watcher/watch/${enc(n)}`,
     (a) => pick(a, 'watch'),
     ['metadata.package_version', 'status'],
-  ),
-};
+  );
+  return {
+    ...base,
+    async read(request, name, desired) {
+      const installed = await base.read(request, name, desired);
+      const hash = (b: Body | undefined) => pick(b, 'metadata')?.content_hash;
+      if (installed && hash(desired) !== undefined && hash(installed) === hash(desired)) return desired;
+      return installed;
+    },
+  };
+}
+
+/** The hash a watch carries in `metadata.content_hash`: of its body without the hash and the package version. */
+export function watchContentHash(body: Body): string {
+  const { content_hash: _h, package_version: _p, ...metadata } = (pick(body, 'metadata') ?? {}) as Body;
+  return createHash('sha256')
+    .update(canonicalJson({ ...body, metadata }))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** JSON with object keys sorted, so equal bodies hash alike whatever their key order. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Body)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
 
 /** The asset version the cluster holds: `version`, else `_meta.asset_version` / `metadata.asset_version`. */
 export function installedVersion(body: Body | undefined): number | undefined {

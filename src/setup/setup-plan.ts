@@ -36,6 +36,7 @@ import {
   removeKibanaRules,
 } from './kibana.js';
 import { renderKibanaRules } from './kibana-rules.js';
+import { watchContentHash } from './kinds.js';
 import { baselinePipelines, pipelineAssets, predictionsPipelineId } from './pipelines.js';
 import { type ApiKey, apiKeyEntries, roleEntries, type SecurityOptions } from './security-assets.js';
 import { renderWatches } from './watches.js';
@@ -63,12 +64,10 @@ export function watchAssets(o: SetupOptions): Asset[] {
     const body = r.body as unknown as Body;
     const meta = (body.metadata as Body | undefined) ?? {};
     const version = typeof meta.asset_version === 'number' ? meta.asset_version : 1;
-    return {
-      kind: 'watch' as const,
-      name: r.id,
-      version,
-      body: { ...body, metadata: { ...meta, package_version: packageVersion() } },
-    };
+    const stamped: Body = { ...body, metadata: { ...meta, package_version: packageVersion() } };
+    // the compare reads this back (kinds.ts, watchOps): the cluster's re-serializing is no change
+    const metadata = { ...(stamped.metadata as Body), content_hash: watchContentHash(stamped) };
+    return { kind: 'watch' as const, name: r.id, version, body: { ...stamped, metadata } };
   });
 }
 

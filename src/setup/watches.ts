@@ -42,7 +42,6 @@ export interface WatchBody {
     };
   };
   condition: Record<string, unknown>;
-  throttle_period: string;
   actions: Record<string, Record<string, unknown>>;
 }
 
@@ -81,7 +80,13 @@ export interface WatchOptions {
    * interval, or a window can be computed after the run that would have seen it.
    */
   lookback?: string;
-  /** actions run at most once per this period per watch (Watcher's throttle_period) */
+  /**
+   * The notifying actions (webhook, log) run at most once per this period (their own
+   * `throttle_period`). The alert-indexing action has none: Watcher throttles an action from its last
+   * run whatever the payload (PeriodThrottler.java in x-pack/plugin/core),
+   * so a watch-level throttle longer than the lookback would drop another feature's breach; its
+   * documents carry ids from their keys instead, so a repeat is refused (409).
+   */
   throttlePeriod?: string;
   /** without it the watch has no webhook action */
   webhookUrl?: string;

@@ -1,6 +1,12 @@
 import type { Client } from '@elastic/elasticsearch';
 import { v7 as uuidv7 } from 'uuid';
 import TransportStream from 'winston-transport';
+import {
+  FIXED_FIELD_TYPES,
+  type FieldCapsBody,
+  fieldTypeMismatches,
+  mismatchText,
+} from '../contract/field-types.js';
 import { createClient } from '../es/connection.js';
 import { BaselineCache } from './baseline-cache.js';
 import { toDocument } from './document.js';
@@ -121,6 +127,34 @@ export class MlInputTransport extends TransportStream {
       }
     } catch {
       // unreachable or not allowed to look: shipping reports the cluster's state
+    }
+    await this.checkLiveMappings();
+  }
+
+  /**
+   * A stream that already exists keeps the mappings it was created with (before `mlmon setup`, or
+   * by another template): the job's window queries then fail. Say so at start, naming the fields.
+   */
+  private async checkLiveMappings(): Promise<void> {
+    try {
+      const caps = await this.client.fieldCaps(
+        {
+          index: this.options.dataStream,
+          fields: Object.keys(FIXED_FIELD_TYPES),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+        },
+        { requestTimeout: 10_000 },
+      );
+      const mismatches = fieldTypeMismatches(caps as FieldCapsBody, FIXED_FIELD_TYPES);
+      if (mismatches.length)
+        this.emit('warn', {
+          severity: 'warning',
+          code: 'mapping_mismatch',
+          message: `${this.options.dataStream} exists with mappings the job cannot use: ${mismatches.map(mismatchText).join('; ')}; run \`mlmon setup --check\``,
+        });
+    } catch {
+      // as above: shipping reports the cluster's state
     }
   }
 

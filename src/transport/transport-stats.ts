@@ -45,6 +45,7 @@ export interface TransportProblem {
     | 'logged_after_shutdown'
     | 'auth_failed'
     | 'template_missing'
+    | 'mapping_mismatch'
     | 'baseline_unavailable';
   message: string;
   count?: number;

@@ -132,9 +132,20 @@ export async function startFakeKibana(
     if (rule) {
       const id = decodeURIComponent(rule[1] as string);
       const stored = rules.get(id);
+      // GET echoes each action with the `uuid` and `connector_type_id` Kibana adds
+      // (x-pack/platform/plugins/shared/alerting/common/routes/rule/, inferred: kibana-es-source-facts.md)
       if (req.method === 'GET')
         return stored
-          ? send(200, { id, ...stored, execution_status: { status: 'ok' } })
+          ? send(200, {
+              id,
+              ...stored,
+              actions: ((stored.actions as Record<string, unknown>[] | undefined) ?? []).map((a, n) => ({
+                ...a,
+                uuid: `${id}-action-${n}`,
+                connector_type_id: '.server-log',
+              })),
+              execution_status: { status: 'ok' },
+            })
           : send(404, { statusCode: 404, message: `Saved object [alert/${id}] not found` });
       if (req.method === 'DELETE') {
         if (!rules.delete(id)) return send(404, { statusCode: 404 });

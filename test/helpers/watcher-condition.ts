@@ -14,7 +14,9 @@
  * - a value `{{ctx.some.path}}` is read from the watch context;
  * - eq and not_eq also compare objects and arrays (compare only); ordering ops fail on them;
  * - array_compare's quantifier `some` (default) needs one matching element, `all` every element
- *   (an empty array: `some` false, `all` true); a path that is not an array is an error.
+ *   (an empty array: `some` false, `all` true); a missing or null path is an empty list, any other
+ *   non-array an error (x-pack/plugin/watcher/src/main/java/org/elasticsearch/xpack/watcher/condition/
+ *   ArrayCompareCondition.java).
  */
 
 export type Op = 'eq' | 'not_eq' | 'gt' | 'gte' | 'lt' | 'lte';
@@ -165,7 +167,8 @@ export function evaluateArrayCompare(spec: Json, model: WatchContext, now = new 
   const opSpec = c[op] as { value?: Json; quantifier?: string };
   const quantifier = opSpec.quantifier ?? 'some';
   if (quantifier !== 'some' && quantifier !== 'all') throw new Error(`unknown quantifier "${quantifier}"`);
-  const array = resolvePath(model, arrayPath);
+  const resolved = resolvePath(model, arrayPath);
+  const array = resolved === null ? [] : resolved;
   if (!Array.isArray(array)) throw new Error(`array path ${arrayPath} did not evaluate to an array`);
   const value = configuredValue(opSpec.value ?? null, model, now);
   const test = (el: Json) => applyOp(op, elementPath ? resolvePath(el, elementPath) : el, value, false);

@@ -171,6 +171,52 @@ describe('mlmon setup with security on', () => {
     }
   });
 
+  it('mlmon doctor: the admin passes every check; each role checks what it may and says what it could not', () => {
+    interface Check {
+      name: string;
+      status: string;
+      detail: string;
+    }
+    const doctorAs = (env: NodeJS.ProcessEnv) => {
+      const rolesFile = join(node.dir, 'mlmon-roles.yml');
+      const res = mlmon(
+        ['doctor', '--json', '--node', node.url, '--namespace', ns, '--roles-file', rolesFile],
+        {
+          env,
+        },
+      );
+      try {
+        return { code: res.code, ...(JSON.parse(res.stdout) as { ok: boolean; checks: Check[] }) };
+      } catch {
+        throw new Error(`not JSON:\n${res.stdout}\n${res.stderr}`);
+      }
+    };
+    const status = (checks: Check[], name: string) => checks.find((c) => c.name === name)?.status;
+    const admin = doctorAs(as(node.username as string, node.password as string));
+    assert.equal(admin.code, 0, JSON.stringify(admin.checks.filter((c) => c.status === 'fail')));
+    assert.equal(status(admin.checks, 'canary prediction'), 'pass');
+    for (const role of ['shipper', 'job', 'reader'])
+      assert.equal(status(admin.checks, `privileges of mlmon-${role}-${ns}`), 'pass', role);
+
+    for (const role of ['shipper', 'job', 'reader']) {
+      const d = doctorAs(as(role));
+      assert.equal(d.code, 0, `${role}: ${JSON.stringify(d.checks.filter((c) => c.status === 'fail'))}`);
+      assert.equal(status(d.checks, `privileges of mlmon-${role}-${ns}`), 'pass', role);
+      // the other roles' privileges are not these credentials': skipped, naming what is lacking
+      for (const other of ['shipper', 'job', 'reader'].filter((r) => r !== role)) {
+        const c = d.checks.find((x) => x.name === `privileges of mlmon-${other}-${ns}`);
+        if (c?.status === 'pass') continue; // (the reader's read is part of the job's)
+        assert.equal(c?.status, 'skip', `${role} on ${other}`);
+        assert.match(c?.detail ?? '', /these credentials lack/);
+      }
+      // the templates cannot be read with a role's credentials: said, not failed
+      assert.ok(
+        d.checks.some((c) => c.status === 'skip' && /these credentials may not/.test(c.detail)),
+        role,
+      );
+    }
+  });
+
   it('403: names the missing privilege and reports what was not applied', () => {
     // the shipper may write inputs, not look at the cluster or install templates
     const res = setupAs(as('shipper'), '--namespace', uniqueNamespace('deny'));

@@ -353,6 +353,39 @@ test('a missing index template is reported at start; an installed one is not', a
   }
 });
 
+test('a stream that exists with mappings the job cannot use is reported at start, naming the field', async () => {
+  const namespace = uniqueNamespace('wm');
+  const name = dataStreamName(namespace);
+  // a plain index with a text model name, as the first write makes it before `mlmon setup`; a
+  // higher-priority plain template masks any cluster-wide install while the index is created
+  const mask = `test-mask-${namespace}`;
+  await client.indices.putIndexTemplate({ name: mask, index_patterns: [name], priority: 900 });
+  try {
+    await client.indices.create({
+      index: name,
+      mappings: {
+        properties: { mlmon: { properties: { model: { properties: { name: { type: 'text' } } } } } },
+      },
+    });
+  } finally {
+    await client.indices.deleteIndexTemplate({ name: mask });
+  }
+  try {
+    const tr = transport({ client, namespace, spillDir: false });
+    const problems: TransportProblem[] = [];
+    tr.on('warn', (p: TransportProblem) => problems.push(p));
+    await eventually(() => problems.some((p) => p.code === 'mapping_mismatch'), 'mapping_mismatch warning');
+    await tr.shutdown();
+    const warning = problems.find((p) => p.code === 'mapping_mismatch');
+    assert.match(
+      warning?.message ?? '',
+      new RegExp(`mlmon\\.model\\.name is mapped as text in ${name.replaceAll('.', '\\.')}`),
+    );
+  } finally {
+    await client.indices.delete({ index: name }, { ignore: [404] });
+  }
+});
+
 test('prom-client metrics mirror stats()', async (t) => {
   const { Registry } = await import('prom-client');
   const namespace = await setup(t);

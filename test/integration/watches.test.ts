@@ -431,13 +431,27 @@ test("the watches' alert documents (Painless transform) are the job's alerts, an
   const clean = await verdicts('clean', rulesA, []);
   for (const r of clean) assert.deepEqual(await transformToAlertDocs(r.rendered, r.payload), [], r.id);
 
-  // the index action: op_type create into the alerts data stream, with the shipped mapping
+  // the index action: op_type create into the alerts data stream, with the shipped mapping; each
+  // document's `_id` is taken out of it and used as the id, as Watcher's index action does with a
+  // `_doc` list (x-pack/plugin/watcher/.../actions/index/ExecutableIndexAction.java)
   const index = alertsStream(scenarios.drifted.ns);
-  const bulk = await client.bulk({
-    refresh: true,
-    operations: docs.flatMap((d) => [{ create: { _index: index } }, d]),
+  const operations = docs.flatMap((d) => {
+    const { _id, ...source } = d as AlertDoc & { _id?: string };
+    assert.equal(typeof _id, 'string', 'every alert document has an id from its key');
+    return [{ create: { _index: index, _id } }, source];
   });
+  assert.equal(
+    new Set(operations.filter((_, n) => n % 2 === 0).map((o) => JSON.stringify(o))).size,
+    docs.length,
+  );
+  const bulk = await client.bulk({ refresh: true, operations });
   assert.equal(bulk.errors, false, JSON.stringify(bulk.items.find((i) => i.create?.error)));
+  // a later run that sees the same breach again (the action is not throttled): refused, not doubled
+  const repeat = await client.bulk({ refresh: true, operations });
+  assert.deepEqual(
+    repeat.items.map((i) => i.create?.status),
+    docs.map(() => 409),
+  );
   const stored = await client.search({
     index,
     size: 0,

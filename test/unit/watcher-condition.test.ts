@@ -53,7 +53,7 @@ test('compare: the configured value picks numeric, string or date comparison; nu
   assert.throws(() => evaluateCondition({ compare: { 'ctx.payload.n': { above: 1 } } }, model), /operator/);
 });
 
-test('array_compare: some needs one element, all every element; empty arrays; non-arrays are errors', () => {
+test('array_compare: some needs one element, all every element; empty arrays; a missing path is an empty list; non-arrays are errors', () => {
   const buckets = [{ c: { v: 3 } }, { c: { v: 30 } }, { c: {} }];
   const model = ctx({ b: buckets, empty: [], flat: [1, 2, 3] });
   const ac = (op: string, value: unknown, quantifier?: string, path = 'ctx.payload.b', elPath = 'c.v') =>
@@ -77,7 +77,11 @@ test('array_compare: some needs one element, all every element; empty arrays; no
   // no path: the elements themselves
   assert.equal(ac('gt', 2, 'some', 'ctx.payload.flat', ''), true);
   assert.equal(ac('gt', 0, 'all', 'ctx.payload.flat', ''), true);
-  assert.throws(() => ac('gt', 0, 'some', 'ctx.payload.missing'), /did not evaluate to an array/);
+  // x-pack/plugin/watcher/src/main/java/org/elasticsearch/xpack/watcher/condition/ArrayCompareCondition.java:
+  // a missing or null path is an empty list (some: false, all: true), not an error
+  assert.equal(ac('gt', 0, 'some', 'ctx.payload.missing'), false);
+  assert.equal(ac('gt', 0, 'all', 'ctx.payload.missing'), true);
+  assert.throws(() => ac('gt', 0, 'some', 'ctx.payload.b.0'), /did not evaluate to an array/);
   assert.throws(() => ac('gt', 0, 'most'), /quantifier/);
 });
 

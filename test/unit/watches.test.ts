@@ -19,7 +19,7 @@ const arrayCompare = (w: RenderedWatch) =>
 const warnOf = (w: RenderedWatch) => (arrayCompare(w).gte as { value: number }).value;
 const filters = (w: RenderedWatch) => w.body.input.search.request.body.query.bool.filter;
 
-test('every rendered watch follows the documented Watch format, is throttled and leaves no placeholder', () => {
+test('every rendered watch follows the documented Watch format, throttles only its notifying actions and leaves no placeholder', () => {
   const rules: Rules = { ...defaultRules, minVolume: 200 };
   const watches = renderWatches({ namespace: 'prod', webhookUrl: 'https://ops.example/hook', rules });
   assert.deepEqual(
@@ -37,7 +37,13 @@ test('every rendered watch follows the documented Watch format, is throttled and
   for (const w of watches) {
     assert.equal(validate(w.body), true, `${w.id}: ${JSON.stringify(validate.errors)}`);
     assert.doesNotMatch(JSON.stringify(w.body), /\$\{/, w.id);
-    assert.equal(w.body.throttle_period, '30m');
+    // Watcher throttles an action from its last run whatever the payload
+    // (PeriodThrottler.java in x-pack/plugin/core): a watch-level 30m
+    // throttle over a 15m lookback would never index another feature's breach within 30 minutes
+    assert.equal('throttle_period' in w.body, false, `${w.id}: no watch-level throttle`);
+    assert.equal('throttle_period' in (w.body.actions.index_alerts ?? {}), false, w.id);
+    assert.equal(w.body.actions.notify_webhook?.throttle_period, '30m');
+    assert.equal(w.body.actions.log?.throttle_period, '30m');
     assert.equal(w.body.trigger.schedule.interval, '5m');
     assert.deepEqual(w.body.input.search.request.indices, ['metrics-mlmon.window-prod']);
     assert.equal(w.body.input.search.request.rest_total_hits_as_int, true);
@@ -115,7 +121,7 @@ test('the conditions carry the job rules: defaults, mlmon.yml values, and the ga
   assert.deepEqual(filters(drift)[3], { range: { 'mlmon.metric.ks_p_value': { lt: 0.01 } } });
   assert.deepEqual(filters(drift)[1], { range: { 'mlmon.metric.count': { gte: 500 } } });
   assert.deepEqual(filters(drift)[0], { range: { 'mlmon.window.to': { gte: 'now-10m' } } });
-  assert.equal(drift.body.throttle_period, '2h');
+  assert.equal(drift.body.actions.log?.throttle_period, '2h');
   assert.equal(drift.body.trigger.schedule.interval, '1m');
   assert.deepEqual(arrayCompare(byFamily(c, 'volume')), {
     path: '_source.mlmon.window.docs',
@@ -192,8 +198,22 @@ test('the schema rejects what Watcher would: no trigger, two action types, an un
   );
   assert.equal(
     broken((b) => {
-      b.throttle_period = '30 minutes';
+      (
+        (b.actions as Record<string, Record<string, unknown>>).log as Record<string, unknown>
+      ).throttle_period = '30 minutes';
     }),
     false,
   );
+});
+
+test('the schema follows WatcherSearchTemplateRequest.java: indices_options needs all three of its keys', () => {
+  // x-pack/plugin/watcher/src/main/java/org/elasticsearch/xpack/watcher/support/search/WatcherSearchTemplateRequest.java
+  const [w] = renderWatches({ namespace: 'p' });
+  assert.ok(w);
+  for (const key of ['expand_wildcards', 'ignore_unavailable', 'allow_no_indices']) {
+    const b: RenderedWatch['body'] = structuredClone(w.body);
+    delete b.input.search.request.indices_options?.[key];
+    assert.equal(validate(b), false, `without ${key}`);
+  }
+  assert.equal(validate(w.body), true);
 });
