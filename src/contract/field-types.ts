@@ -19,6 +19,8 @@ export const KIND_TYPES: Record<FeatureKind, string[]> = {
   text: ['text', 'match_only_text'],
   boolean: ['boolean'],
   datetime: ['date', 'date_nanos'],
+  // stored in the cat sub-object (features.ts)
+  identifier: KEYWORD,
 };
 
 /** The fields every prediction document has, with their accepted types. */
