@@ -52,7 +52,11 @@ export class BatchResults {
       }
       return;
     }
-    if (!this.backoff.failing) {
+    // kept first, reported after: a listener that reads stats() sees every document counted
+    const first = !this.backoff.failing;
+    this.backoff.fail();
+    this.retry(batch);
+    if (first) {
       const auth = outcome.kind === 'auth_keep';
       const what = !auth
         ? 'the cluster is unavailable'
@@ -66,8 +70,6 @@ export class BatchResults {
         error: error.cause,
       });
     }
-    this.retry(batch);
-    this.backoff.fail();
   }
 
   onItems(batch: Entry[], items: ItemResult[]): void {

@@ -131,6 +131,8 @@ export class BatchScheduler {
     const spill = this.spill;
     if (!spill || this.loading || !spill.hasData) return;
     if (!this.queue.halfEmpty) return;
+    // backing off: nothing can be sent yet, and what waits in memory will probe the cluster
+    if (this.queue.docs + this.queue.inFlightDocs > 0 && Date.now() < this.backoff.until) return;
     this.loading = spill
       .takeOldest((entries, malformed) => {
         for (const e of entries) this.queue.push(e);

@@ -39,6 +39,8 @@ export class Shipper extends EventEmitter {
   private warnedPendingFull = false;
   /** the last report of a failed disk write: at most one per 5 s, the rest counted in stats().dropped */
   private diskWarnedAt = 0;
+  /** documents a failed disk write lost during shutdown */
+  private lostAtClose = 0;
   readonly spill: SpillStore | undefined;
   private readonly counters: ShipperCounters = {
     logged: 0,
@@ -102,18 +104,7 @@ export class Shipper extends EventEmitter {
         },
         report,
       );
-      spill.onWriteFailure = (docs, error) => {
-        this.counters.dropped += docs;
-        if (Date.now() - this.diskWarnedAt < 5000) return;
-        this.diskWarnedAt = Date.now();
-        this.problem({
-          severity: 'error',
-          code: 'spill_write_failed',
-          message: `disk buffer write failed (${(error as NodeJS.ErrnoException).code ?? error.message}): ${docs} document(s) lost; memory only until the disk can be written (retried every 5 s), further losses counted in stats().dropped`,
-          count: docs,
-          error,
-        });
-      };
+      spill.onWriteFailure = (entries, error) => this.diskWriteFailed(entries, error);
       spill.onLost = (docs, error) => {
         this.counters.dropped += docs;
         this.problem({
@@ -132,6 +123,33 @@ export class Shipper extends EventEmitter {
       });
       return undefined;
     }
+  }
+
+  /**
+   * A disk write failed (full, read-only, gone): its entries come back to memory, within the
+   * memory bound (the oldest dropped past it); after shutdown they are lost. Reported at most
+   * every 5 s; every loss is counted in stats().dropped.
+   */
+  private diskWriteFailed(entries: Entry[], error: Error): void {
+    let dropped: number;
+    if (this.closed) {
+      dropped = entries.length;
+      this.lostAtClose += dropped;
+    } else {
+      for (const e of entries) this.queue.push(e);
+      dropped = this.queue.dropOldest();
+      this.scheduler.schedule();
+    }
+    this.counters.dropped += dropped;
+    if (Date.now() - this.diskWarnedAt < 5000) return;
+    this.diskWarnedAt = Date.now();
+    this.problem({
+      severity: 'error',
+      code: 'spill_write_failed',
+      message: `disk buffer write failed (${(error as NodeJS.ErrnoException).code ?? error.message}): ${entries.length - dropped} document(s) kept in memory, ${dropped} dropped past the memory bound; memory only until the disk can be written (tried again every 5 s); losses are counted in stats().dropped`,
+      count: dropped,
+      error,
+    });
   }
 
   private problem(p: TransportProblem): void {
@@ -301,8 +319,9 @@ export class Shipper extends EventEmitter {
         if (e.segment) inTheirSegments++;
         else this.spill.append(e);
       }
-      // a failed write here counts its documents as dropped
+      // a failed write here counts its documents as dropped (and unsent)
       await this.spill.close();
+      unsent = this.lostAtClose;
     } else {
       unsent = left.length;
       this.counters.dropped += unsent;

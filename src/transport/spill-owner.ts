@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { ensurePrivateDir } from './spill-dir.js';
+import { DIR_MODE } from './spill-dir.js';
 
 /**
  * Who owns a folder of segments, by a lock the operating system releases when the process dies.
@@ -37,7 +37,8 @@ export class OwnedDir {
     const dir = join(baseDir, name);
     if (Buffer.byteLength(join(temp, SOCKET_NAME)) > MAX_SOCKET_PATH)
       throw new Error(`the path ${baseDir} is too long for the ownership socket: choose a shorter spillDir`);
-    ensurePrivateDir(temp);
+    // not recursive: the parent is checked already, and a read-only disk then says EROFS
+    mkdirSync(temp, { mode: DIR_MODE });
     const server = createServer((socket) => socket.destroy());
     // a failure to bind arrives as an event; binding itself is synchronous, so `listening` tells now
     server.on('error', () => undefined);

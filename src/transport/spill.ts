@@ -67,6 +67,11 @@ const RETRY_DISK_AFTER_MS = 5000;
 /** a malformed line is kept in its dead letter up to this many characters */
 const MAX_MALFORMED_CHARS = 16 * 1024;
 
+/** A line's bytes: kind, two tabs and the newline around the id (ASCII) and the document. */
+function lineBytes(e: Entry): number {
+  return e.bytes + e.id.length + 4;
+}
+
 /** Records in a segment, as the reader counts them (non-empty lines), reading 1 MiB at a time. */
 function countRecords(path: string, limitBytes: number): number {
   const fd = openSync(path, 'r');
@@ -99,9 +104,9 @@ export class SpillStore {
   private active:
     | { path: string; bytes: number; docs: number; synced: number; handle: FileHandle }
     | undefined;
-  private pending: string[] = [];
+  private pending: Entry[] = [];
   private pendingLineBytes = 0;
-  private pendingDocs = 0;
+  private writingDocs = 0;
   private writing: Promise<void> | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private totalBytes = 0;
@@ -114,8 +119,8 @@ export class SpillStore {
   adoptedDocs = 0;
   lastWriteError: Error | undefined;
 
-  /** Called with the number of documents a failed disk write lost. */
-  onWriteFailure: ((docs: number, error: Error) => void) | undefined;
+  /** Called with the entries a failed disk write could not keep (no longer counted here). */
+  onWriteFailure: ((entries: Entry[], error: Error) => void) | undefined;
   /** Called with the documents of a segment that could not be read. */
   onLost: ((docs: number, error: Error) => void) | undefined;
 
@@ -218,7 +223,7 @@ export class SpillStore {
 
   /** Documents on disk or waiting to be written; segments being replayed count where they are now (memory). */
   get docs(): number {
-    return this.totalDocs + this.pendingDocs;
+    return this.totalDocs + this.pending.length + this.writingDocs;
   }
   /** bytes on disk, including segments being replayed, and waiting to be written */
   get bytes(): number {
@@ -233,7 +238,8 @@ export class SpillStore {
     return (
       this.adopting !== undefined ||
       this.sealed.length > 0 ||
-      this.pendingDocs > 0 ||
+      this.pending.length > 0 ||
+      this.writingDocs > 0 ||
       (this.active?.docs ?? 0) > 0
     );
   }
@@ -243,11 +249,8 @@ export class SpillStore {
   }
 
   append(e: Entry): void {
-    const kind = e.index === this.opts.deadLetterIndex ? 'd' : 'p';
-    this.pending.push(encodeSpillLine(kind, e.id, e.line));
-    // kind, two tabs and the newline; ids are ASCII
-    this.pendingLineBytes += e.bytes + e.id.length + 4;
-    this.pendingDocs++;
+    this.pending.push(e);
+    this.pendingLineBytes += lineBytes(e);
     this.startWriting();
   }
 
@@ -259,24 +262,28 @@ export class SpillStore {
     });
   }
 
-  /** The next lines to write, at most WRITE_CHUNK_BYTES (at least one line). */
-  private takeChunk(): { text: string; docs: number; bytes: number } {
+  /** The next entries to write, at most WRITE_CHUNK_BYTES (at least one). */
+  private takeChunk(): { entries: Entry[]; text: string; bytes: number } {
     let n = 0;
     let bytes = 0;
     while (n < this.pending.length && (n === 0 || bytes < WRITE_CHUNK_BYTES)) {
-      bytes += Buffer.byteLength(this.pending[n] as string);
+      bytes += lineBytes(this.pending[n] as Entry);
       n++;
     }
-    const text = n === this.pending.length ? this.pending.join('') : this.pending.slice(0, n).join('');
+    const entries = n === this.pending.length ? this.pending : this.pending.slice(0, n);
     this.pending = n === this.pending.length ? [] : this.pending.slice(n);
-    this.pendingDocs -= n;
-    this.pendingLineBytes = this.pending.length === 0 ? 0 : Math.max(0, this.pendingLineBytes - bytes);
-    return { text, docs: n, bytes };
+    this.pendingLineBytes = this.pending.length === 0 ? 0 : this.pendingLineBytes - bytes;
+    let text = '';
+    for (const e of entries)
+      text += encodeSpillLine(e.index === this.opts.deadLetterIndex ? 'd' : 'p', e.id, e.line);
+    return { entries, text, bytes };
   }
 
   private async drainWrites(): Promise<void> {
     while (this.pending.length) {
-      const { text, docs, bytes } = this.takeChunk();
+      const { entries, text, bytes } = this.takeChunk();
+      // still counted as on disk while the write is under way
+      this.writingDocs = entries.length;
       try {
         if (!this.active) {
           const path = join(this.dir, `seg-${uuidv7()}.ndjson`);
@@ -287,23 +294,28 @@ export class SpillStore {
         try {
           await active.handle.appendFile(text);
         } catch (err) {
-          // a short write leaves part of the chunk: cut it off, so no document counted lost is replayed
+          // a short write leaves part of the chunk: cut it off, so nothing handed back is also replayed
           await active.handle.truncate(active.bytes).catch(() => undefined);
           await this.sealActive().catch(() => undefined);
           throw err;
         }
         if (this.opts.fsync === 'always') await active.handle.sync();
         active.bytes += bytes;
-        active.docs += docs;
+        active.docs += entries.length;
         this.totalBytes += bytes;
-        this.totalDocs += docs;
+        this.totalDocs += entries.length;
+        this.writingDocs = 0;
         if (active.bytes >= this.opts.segmentBytes) await this.sealActive();
         else if (this.opts.fsync === 'interval') this.syncSoon();
       } catch (err) {
-        // a full or read-only disk: the documents of this chunk are lost; the shipper counts them
+        // a full or read-only disk: this chunk and everything waiting go back to the shipper (memory)
         this.lastWriteError = err instanceof Error ? err : new Error(String(err));
         this.failedAt = Date.now();
-        this.onWriteFailure?.(docs, this.lastWriteError);
+        const back = entries.concat(this.pending);
+        this.pending = [];
+        this.pendingLineBytes = 0;
+        this.writingDocs = 0;
+        this.onWriteFailure?.(back, this.lastWriteError);
       }
     }
   }
@@ -437,8 +449,16 @@ export class SpillStore {
     await this.settle();
     if (this.syncTimer) clearTimeout(this.syncTimer);
     await this.sealActive().catch(() => undefined);
-    this.owner.release();
-    const left = readdirSync(this.dir).filter((f) => SEGMENT_FILE.test(f));
-    if (left.length === 0) rmSync(this.dir, { recursive: true, force: true });
+    try {
+      this.owner.release();
+      const left = readdirSync(this.dir).filter((f) => SEGMENT_FILE.test(f));
+      if (left.length === 0) rmSync(this.dir, { recursive: true, force: true });
+    } catch (err) {
+      // the folder went away or turned read-only: what is left there is adopted or lost with it
+      this.report(
+        'spill_read_failed',
+        `could not close the disk buffer in ${this.dir}: ${(err as Error).message}`,
+      );
+    }
   }
 }

@@ -65,7 +65,7 @@ export interface TransportProblem {
 export interface ShutdownReport {
   /** everything was sent */
   complete: boolean;
-  /** `logged + adopted = indexed + deadLettered + failed + dropped + savedToDisk + unsent` */
+  /** `logged + adopted = indexed + deadLettered + failed + dropped + savedToDisk` */
   logged: number;
   adopted: number;
   indexed: number;
@@ -74,7 +74,7 @@ export interface ShutdownReport {
   dropped: number;
   /** documents not sent in time but written to the disk buffer: the next start sends them */
   savedToDisk: number;
-  /** documents neither sent nor saved (only without a disk buffer) */
+  /** of `dropped`, those neither sent nor saved at shutdown (no disk buffer, or it failed) */
   unsent: number;
   durationMs: number;
 }
