@@ -8,8 +8,8 @@ import { DIR_MODE } from './spill-dir.js';
  * Who owns a folder of segments, by a lock the operating system releases when the process dies.
  *
  * Why a unix-domain socket and not PID + hostname or flock: after a container restart the PID (1)
- * and the hostname repeat, so a dead owner looks alive. Node has no flock(2), and a native addon
- * cannot be built everywhere the package installs. Instead the owner listens on a socket file in
+ * and the hostname repeat, so a dead owner looks alive. Node has no flock(2), and the packages
+ * that wrap it (fs-ext, os-lock) compile a native addon at install, which many installs cannot do. Instead the owner listens on a socket file in
  * its folder: while it runs, connecting succeeds; once it is gone, for whatever reason (SIGKILL,
  * OOM, power), the kernel closes the listening socket and connecting is refused (ECONNREFUSED),
  * whatever PID namespace or container asks, as long as it sees the same folder on the same host.
