@@ -131,8 +131,11 @@ export class BatchScheduler {
     const spill = this.spill;
     if (!spill || this.loading || !spill.hasData) return;
     if (!this.queue.halfEmpty) return;
+    const busy = this.queue.docs + this.queue.inFlightDocs > 0;
     // backing off: nothing can be sent yet, and what waits in memory will probe the cluster
-    if (this.queue.docs + this.queue.inFlightDocs > 0 && Date.now() < this.backoff.until) return;
+    if (busy && Date.now() < this.backoff.until) return;
+    // only the open segment has data: let it fill (full batches) while memory still has work
+    if (busy && !spill.hasSealed) return;
     this.loading = spill
       .takeOldest((entries, malformed) => {
         for (const e of entries) this.queue.push(e);

@@ -153,7 +153,13 @@ export class Shipper extends EventEmitter {
   }
 
   private problem(p: TransportProblem): void {
-    if (p.severity === 'error' || p.code === 'cluster_unavailable')
+    // every disk-buffer problem and every loss is a lastError too, not only errors of the cluster
+    if (
+      p.severity === 'error' ||
+      p.code === 'cluster_unavailable' ||
+      p.code.startsWith('spill_') ||
+      p.code.startsWith('dropped_')
+    )
       this.lastError = { message: p.message, at: new Date().toISOString() };
     if (this.early) {
       this.early.push(p);

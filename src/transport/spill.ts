@@ -252,6 +252,10 @@ export class SpillStore {
       (this.active?.docs ?? 0) > 0
     );
   }
+  /** a sealed segment waits (or adoption may bring some): the open one is still filling otherwise */
+  get hasSealed(): boolean {
+    return this.sealed.length > 0 || this.adopting !== undefined;
+  }
   /** false for a while after a failed write: documents stay in memory meanwhile */
   get writable(): boolean {
     return Date.now() - this.failedAt >= RETRY_DISK_AFTER_MS;

@@ -25,7 +25,7 @@ test('malformed lines are refused with a reason, never thrown', () => {
     [`p\t${'a'.repeat(600)}\t{"x":1}`, /invalid document id/],
     [`p\t\t{"x":1}`, /invalid document id/],
     [`p\tid with space\t{"x":1}`, /invalid document id/],
-    [`p\t${ID}\t{"x":1`, /not valid JSON/],
+    [`p\t${ID}\t{"x":1`, /not a JSON object/],
     [`p\t${ID}\t[1,2]`, /not a JSON object/],
     [`p\t${ID}\tnull`, /not a JSON object/],
   ];
