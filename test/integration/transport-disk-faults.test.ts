@@ -185,6 +185,44 @@ test('a disk that fills up during an outage: warned, the documents of the failed
     total: s.indexed,
     duplicates: [],
   });
+  const report = await tr.shutdown();
+  assert.equal(report.logged, n);
+  assert.equal(report.indexed + report.dropped + report.savedToDisk, n, JSON.stringify(report));
+});
+
+test('a disk that fills up with a small memory bound: what neither holds is dropped, warned and counted exactly; the rest is stored once', async (t) => {
+  const namespace = await setup(t);
+  const mount = tmpfs(t, '2m');
+  const proxy = await refusingProxy(t);
+  const { tr, problems } = transport(t, {
+    node: proxy.url,
+    namespace,
+    spillDir: join(mount, 'buffer'),
+    spillSegmentBytes: 128 * 1024,
+    maxQueueDocs: 500,
+    maxQueueBytes: 1024 * 1024,
+    batchSize: 100,
+  });
+  const n = 4000;
+  for (let i = 0; i < n; i++) {
+    tr.logPrediction({ features: features(i, 1000), id: `g-${i}` });
+    if (i % 100 === 99) await new Promise((r) => setTimeout(r, 2));
+  }
+  await eventually(() => tr.stats().dropped > 0, 'the memory bound is reached while the disk is full');
+  assert.ok(problems.some((p) => p.code === 'spill_write_failed' || p.code === 'dropped_overflow'));
+  assert.ok(tr.stats().lastError);
+  assertBalanced(tr.stats());
+  await proxy.start();
+  const s = await settle(tr);
+  assertBalanced(s);
+  assert.equal(s.logged, n);
+  assert.equal(s.indexed + s.dropped, n, JSON.stringify(s));
+  assert.ok(s.indexed > 0 && s.dropped > 0, JSON.stringify(s));
+  assert.deepEqual(await storedSummary(client, dataStreamName(namespace)), {
+    total: s.indexed,
+    duplicates: [],
+  });
+  await tr.shutdown();
 });
 
 test('corrupted and planted segment lines are dead-lettered one by one; their 1,000 neighbours are stored; nothing lands outside our streams', async (t) => {
