@@ -2,7 +2,7 @@
  * A burst while the cluster is down (README, "The disk buffer"): 100,000 predictions of about
  * 1 KB (110 MB) logged as fast as an application would, in a child process so its RSS is its own.
  * Pending disk writes count against the memory bound, so the peak RSS stays within 4 times
- * `maxQueueBytes` over the idle process (measured: 2.7 times at the default 32 MiB), and nothing
+ * `maxQueueBytes` over the idle process (measured: 2.7 to 3.1 times at the default 32 MiB), and nothing
  * is dropped: the disk takes it all.
  */
 import assert from 'node:assert/strict';

@@ -31,6 +31,9 @@ import { eventually, storedSummary } from '../helpers/stored.js';
 import { installPredictionTemplate } from '../helpers/templates.js';
 
 const client = testClient();
+/** mount, umount and chown need root (the test machines and CI run as root) */
+const needsRoot =
+  process.getuid?.() === 0 ? false : 'needs root: it mounts tmpfs file systems and chowns folders';
 const targetUrl = (client.connectionPool.connections[0]?.url.toString() ?? '').replace(/\/$/, '');
 
 type T = { after(fn: () => unknown): void };
@@ -108,7 +111,9 @@ async function settle(tr: MlInputTransport): Promise<TransportStats> {
 
 const codes = (problems: TransportProblem[]) => problems.map((p) => p.code);
 
-test('a read-only disk buffer is reported after construction and sets lastError; documents go through memory', async (t) => {
+test('a read-only disk buffer is reported after construction and sets lastError; documents go through memory', {
+  skip: needsRoot,
+}, async (t) => {
   const namespace = await setup(t);
   const mount = tmpfs(t, '2m');
   mkdirSync(join(mount, 'buffer'), { mode: 0o700 });
@@ -126,7 +131,9 @@ test('a read-only disk buffer is reported after construction and sets lastError;
   await tr.shutdown();
 });
 
-test('a disk full at start is reported (ENOSPC) and the transport keeps to memory', async (t) => {
+test('a disk full at start is reported (ENOSPC) and the transport keeps to memory', {
+  skip: needsRoot,
+}, async (t) => {
   const namespace = await setup(t);
   const mount = tmpfs(t, '2m');
   // fill it: bounded, 2 MB in 64 KiB pieces at most
@@ -152,7 +159,9 @@ test('a disk full at start is reported (ENOSPC) and the transport keeps to memor
   await tr.shutdown();
 });
 
-test('a disk that fills up during an outage: warned, the documents of the failed writes kept in memory, every one counted and stored once', async (t) => {
+test('a disk that fills up during an outage: warned, the documents of the failed writes kept in memory, every one counted and stored once', {
+  skip: needsRoot,
+}, async (t) => {
   const namespace = await setup(t);
   const mount = tmpfs(t, '2m');
   const proxy = await refusingProxy(t);
@@ -190,7 +199,9 @@ test('a disk that fills up during an outage: warned, the documents of the failed
   assert.equal(report.indexed + report.dropped + report.savedToDisk, n, JSON.stringify(report));
 });
 
-test('a disk that fills up with a small memory bound: what neither holds is dropped, warned and counted exactly; the rest is stored once', async (t) => {
+test('a disk that fills up with a small memory bound: what neither holds is dropped, warned and counted exactly; the rest is stored once', {
+  skip: needsRoot,
+}, async (t) => {
   const namespace = await setup(t);
   const mount = tmpfs(t, '2m');
   const proxy = await refusingProxy(t);
@@ -225,7 +236,9 @@ test('a disk that fills up with a small memory bound: what neither holds is drop
   await tr.shutdown();
 });
 
-test('corrupted and planted segment lines are dead-lettered one by one; their 1,000 neighbours are stored; nothing lands outside our streams', async (t) => {
+test('corrupted and planted segment lines are dead-lettered one by one; their 1,000 neighbours are stored; nothing lands outside our streams', {
+  skip: needsRoot,
+}, async (t) => {
   const namespace = await setup(t);
   const dir = tempDir(t);
   const proxy = await refusingProxy(t);
@@ -301,7 +314,9 @@ test('corrupted and planted segment lines are dead-lettered one by one; their 1,
   assert.deepEqual(readdirSync(dir), ['cafebabe']);
 });
 
-test("another user's folder and a group-writable folder are refused; created folders are 0700 and files 0600", async (t) => {
+test("another user's folder and a group-writable folder are refused; created folders are 0700 and files 0600", {
+  skip: needsRoot,
+}, async (t) => {
   const namespace = await setup(t);
   const root = tempDir(t);
   const theirs = join(root, 'theirs');
