@@ -391,7 +391,7 @@ export class SpillStore {
     } catch (err) {
       this.totalBytes -= seg.bytes;
       this.totalDocs -= seg.docs;
-      this.report('spill_read_failed', `could not read ${seg.path}: ${(err as Error).message}`);
+      // reported (once) and counted by the shipper
       this.onLost?.(seg.docs, err as Error);
       return true;
     }
