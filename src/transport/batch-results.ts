@@ -1,11 +1,11 @@
 import type { RetryBackoff } from './backoff.js';
 import type { BulkRequestError, ItemResult } from './bulk.js';
-import { deadLetterEntry } from './dead-letter.js';
+import { deadLetterEntry, malformedLineEntry } from './dead-letter.js';
 import type { Entry } from './entry.js';
 import type { EntryQueue } from './entry-queue.js';
 import { classifyItem, type RequestOutcome } from './item-outcome.js';
 import type { ResolvedTransportOptions } from './options.js';
-import type { SpillStore } from './spill.js';
+import type { MalformedLine, SpillStore } from './spill.js';
 import type { ShipperCounters, TransportProblem } from './transport-stats.js';
 
 /**
@@ -22,7 +22,21 @@ export class BatchResults {
     private readonly counters: ShipperCounters,
     private readonly spill: SpillStore | undefined,
     private readonly problem: (p: TransportProblem) => void,
+    /** keeps entries to send again: in memory, or on disk while the cluster is not answering (shipper.ts) */
+    private readonly keep: (entries: Entry[]) => void,
   ) {}
+
+  /** Lines of a replayed segment that cannot be read: each a dead letter of its own. */
+  onMalformed(lines: MalformedLine[]): void {
+    const reasons = [...new Set(lines.map((m) => m.reason))].join('; ');
+    this.problem({
+      severity: 'warning',
+      code: 'spill_malformed_line',
+      message: `${lines.length} disk-buffer line(s) could not be read back (${reasons}); sent to ${this.opts.deadLetterIndex}`,
+      count: lines.length,
+    });
+    for (const m of lines) this.queue.pushRetry(malformedLineEntry(m, this.opts));
+  }
 
   /** The request got no item answers (413 halving is the scheduler's: it is about batch size). */
   onRequestFailure(
@@ -38,7 +52,11 @@ export class BatchResults {
       }
       return;
     }
-    if (!this.backoff.failing) {
+    // kept first, reported after: a listener that reads stats() sees every document counted
+    const first = !this.backoff.failing;
+    this.backoff.fail();
+    this.retry(batch);
+    if (first) {
       const auth = outcome.kind === 'auth_keep';
       const what = !auth
         ? 'the cluster is unavailable'
@@ -52,8 +70,6 @@ export class BatchResults {
         error: error.cause,
       });
     }
-    this.retry(batch);
-    this.backoff.fail();
   }
 
   onItems(batch: Entry[], items: ItemResult[]): void {
@@ -125,8 +141,8 @@ export class BatchResults {
   }
 
   private retry(entries: Entry[]): void {
-    this.queue.requeueFront(entries);
     this.counters.retried += entries.length;
+    this.keep(entries);
   }
 
   /** A rejected dead letter: nowhere else to go. */

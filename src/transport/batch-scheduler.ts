@@ -131,15 +131,21 @@ export class BatchScheduler {
     const spill = this.spill;
     if (!spill || this.loading || !spill.hasData) return;
     if (!this.queue.halfEmpty) return;
+    const busy = this.queue.docs + this.queue.inFlightDocs > 0;
+    // backing off: nothing can be sent yet, and what waits in memory will probe the cluster
+    if (busy && Date.now() < this.backoff.until) return;
+    // only the open segment has data: let it fill (full batches) while memory still has work
+    if (busy && !spill.hasSealed) return;
     this.loading = spill
-      .takeOldest()
-      .then((entries) => {
-        for (const e of entries ?? []) this.queue.push(e);
+      .takeOldest((entries, malformed) => {
+        for (const e of entries) this.queue.push(e);
+        if (malformed.length) this.results.onMalformed(malformed);
       })
+      .then(() => undefined)
       .catch((err: unknown) => {
         this.problem({
           severity: 'error',
-          code: 'spill_write_failed',
+          code: 'spill_read_failed',
           message: `disk buffer read failed: ${(err as Error).message}`,
         });
       })
@@ -155,6 +161,8 @@ export class BatchScheduler {
     const outcome = await sendBulk(this.client, batch, this.opts.requestTimeoutMs);
     this.queue.land(batch);
     this.inFlightRequests--;
+    // after shutdown the batch is already counted as saved to disk: the next run settles it (409 if stored)
+    if (this.stopped) return;
     if (outcome.kind === 'items') this.results.onItems(batch, outcome.items);
     else {
       const failure = classifyRequestFailure(outcome.error.status, batch.length);

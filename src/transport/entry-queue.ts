@@ -33,6 +33,9 @@ export class EntryQueue {
   get inFlightDocs(): number {
     return this.flightDocs;
   }
+  get inFlightBytes(): number {
+    return this.flightBytes;
+  }
   get hasRetries(): boolean {
     return this.retries.length > 0;
   }
@@ -82,6 +85,26 @@ export class EntryQueue {
   pushRetry(e: Entry): void {
     this.retries.push(e);
     this.waitingBytes += e.bytes;
+  }
+
+  /**
+   * Takes out the waiting entries that exist only in memory (not replayed from a segment), retries
+   * first: written ahead to disk when the cluster stops answering, so a crash cannot lose them.
+   */
+  takeUnsaved(): Entry[] {
+    const out: Entry[] = [];
+    const keep = (list: Entry[]) =>
+      list.filter((e) => {
+        if (e.segment || e.attempts > 0) return true;
+        out.push(e);
+        this.waitingBytes -= e.bytes;
+        return false;
+      });
+    this.retries = keep(this.retries);
+    this.fresh = keep(this.fresh.slice(this.head));
+    this.head = 0;
+    if (this.docs === 0) this.firstQueuedAt = 0;
+    return out;
   }
 
   /** The next batch: retries first, then the oldest fresh entries; always at least one entry if any waits. */

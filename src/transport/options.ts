@@ -1,4 +1,4 @@
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { ConfigError } from '../contract/errors.js';
@@ -19,6 +19,9 @@ export interface PromRegistryLike {
   registerMetric(metric: unknown): void;
 }
 
+export type FsyncPolicy = 'never' | 'segment' | 'interval' | 'always';
+const FSYNC_POLICIES: readonly FsyncPolicy[] = ['never', 'segment', 'interval', 'always'];
+
 /** Everything the transport can be told. Defaults and their reasons are in README ("Transport options"). */
 export interface TransportOptions extends ConnectionOptions {
   client?: Client;
@@ -37,7 +40,9 @@ export interface TransportOptions extends ConnectionOptions {
   spillDir?: string | false;
   maxSpillBytes?: number;
   spillSegmentBytes?: number;
-  fsync?: 'never' | 'segment' | 'always';
+  fsync?: FsyncPolicy;
+  /** `fsync: 'interval'`: the open segment is synced at most this long after a write */
+  fsyncIntervalMs?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
   /** items that fail with HTTP 500 are retried this many times, then dead-lettered */
@@ -83,7 +88,8 @@ export interface ResolvedTransportOptions {
   spillDir: string | false;
   maxSpillBytes: number;
   spillSegmentBytes: number;
-  fsync: 'never' | 'segment' | 'always';
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
   retryInitialMs: number;
   retryMaxMs: number;
   maxItemRetries: number;
@@ -107,7 +113,8 @@ export const transportDefaults = {
   maxQueueBytes: 32 * MiB,
   maxSpillBytes: 1024 * MiB,
   spillSegmentBytes: 4 * MiB,
-  fsync: 'segment',
+  fsync: 'interval',
+  fsyncIntervalMs: 1000,
   retryInitialMs: 100,
   retryMaxMs: 30_000,
   maxItemRetries: 5,
@@ -131,8 +138,13 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
-export function defaultSpillDir(dataStream: string): string {
-  return join(tmpdir(), 'ml-input-monitor', 'spill', dataStream);
+/**
+ * The user's own state folder (XDG Base Directory: `$XDG_STATE_HOME`, else `~/.local/state`), never
+ * the shared temporary folder, where another user could read the features or create the folder first.
+ */
+export function defaultSpillDir(dataStream: string, env: NodeJS.ProcessEnv = process.env): string {
+  const state = env.XDG_STATE_HOME?.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(state, 'ml-input-monitor', 'spill', dataStream);
 }
 
 export function resolveTransportOptions(
@@ -161,8 +173,8 @@ export function resolveTransportOptions(
   const retryMaxMs = positiveInt('retryMaxMs', o.retryMaxMs, d.retryMaxMs);
   if (retryMaxMs < retryInitialMs) throw new ConfigError('retryMaxMs', 'must be at least retryInitialMs');
   const fsync = o.fsync ?? d.fsync;
-  if (!['never', 'segment', 'always'].includes(fsync))
-    throw new ConfigError('fsync', 'must be "never", "segment" or "always"');
+  if (!FSYNC_POLICIES.includes(fsync))
+    throw new ConfigError('fsync', 'must be "never", "segment", "interval" or "always"');
   const sampleRate = o.sampleRate ?? d.sampleRate;
   if (typeof sampleRate !== 'number' || !(sampleRate > 0 && sampleRate <= 1)) {
     throw new ConfigError('sampleRate', `must be a number in (0, 1], got ${String(sampleRate)}`);
@@ -205,10 +217,11 @@ export function resolveTransportOptions(
     concurrency: positiveInt('concurrency', o.concurrency, d.concurrency),
     maxQueueDocs: positiveInt('maxQueueDocs', o.maxQueueDocs, d.maxQueueDocs),
     maxQueueBytes,
-    spillDir: o.spillDir === false ? false : (o.spillDir ?? defaultSpillDir(dataStream)),
+    spillDir: o.spillDir === false ? false : (o.spillDir ?? defaultSpillDir(dataStream, env)),
     maxSpillBytes: positiveInt('maxSpillBytes', o.maxSpillBytes, d.maxSpillBytes),
     spillSegmentBytes,
     fsync,
+    fsyncIntervalMs: positiveInt('fsyncIntervalMs', o.fsyncIntervalMs, d.fsyncIntervalMs),
     retryInitialMs,
     retryMaxMs,
     maxItemRetries: positiveInt('maxItemRetries', o.maxItemRetries, d.maxItemRetries),

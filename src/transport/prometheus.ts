@@ -3,6 +3,8 @@ import type { PromRegistryLike } from './options.js';
 import type { TransportStats } from './transport-stats.js';
 
 const COUNTERS: [keyof TransportStats, string][] = [
+  ['logged', 'predictions taken (not sampled out, not ignored)'],
+  ['adopted', 'documents found in the disk buffer from earlier runs'],
   ['indexed', 'documents stored'],
   ['retried', 'documents sent again after a retryable failure'],
   ['failed', 'documents neither stored nor dead-lettered'],

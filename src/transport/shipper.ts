@@ -6,7 +6,7 @@ import { BatchScheduler } from './batch-scheduler.js';
 import type { Entry } from './entry.js';
 import { EntryQueue } from './entry-queue.js';
 import type { ResolvedTransportOptions } from './options.js';
-import { SpillStore } from './spill.js';
+import { type SpillProblem, SpillStore } from './spill.js';
 import type { ShipperCounters, ShutdownReport, TransportProblem, TransportStats } from './transport-stats.js';
 
 /**
@@ -22,15 +22,28 @@ import type { ShipperCounters, ShutdownReport, TransportProblem, TransportStats 
  * Order: while anything waits on disk, new entries go to disk too, and segments are replayed
  * oldest first, so documents reach the cluster in the order they were logged (up to concurrency
  * and retries).
+ *
+ * Write-ahead: while the cluster is not answering (a request or item failed and nothing succeeded
+ * since) or more than one batch waits in memory, new entries go to disk first, and the entries
+ * that waited in memory are written there too, so a crash of the process loses at most what was
+ * not yet handed to the kernel. With a healthy cluster, a crash can lose what waits for the next
+ * batch (at most `flushIntervalMs` or one batch) and what is in flight (README, "What a crash can lose").
  */
 export class Shipper extends EventEmitter {
   private readonly queue: EntryQueue;
   private readonly scheduler: BatchScheduler;
   private readonly results: BatchResults;
+  private readonly backoff: RetryBackoff;
   private closed = false;
   private warnedAfterShutdown = false;
+  private warnedPendingFull = false;
+  /** the last report of a failed disk write: at most one per 5 s, the rest counted in stats().dropped */
+  private diskWarnedAt = 0;
+  /** documents a failed disk write lost during shutdown */
+  private lostAtClose = 0;
   readonly spill: SpillStore | undefined;
   private readonly counters: ShipperCounters = {
+    logged: 0,
     indexed: 0,
     retried: 0,
     failed: 0,
@@ -40,6 +53,10 @@ export class Shipper extends EventEmitter {
     ignored: 0,
   };
   private lastError: TransportStats['lastError'];
+  /** problems found before anyone could listen (the constructor): emitted on the next turn */
+  private early: TransportProblem[] | undefined = [];
+  /** after shutdown: what stats() reports for memory and disk (late answers change nothing) */
+  private final: { savedToDisk: number } | undefined;
 
   constructor(
     client: Client,
@@ -48,47 +65,106 @@ export class Shipper extends EventEmitter {
     super();
     this.spill = this.openSpill(opts);
     this.queue = new EntryQueue(opts.maxQueueDocs, opts.maxQueueBytes);
-    const backoff = new RetryBackoff(opts.retryInitialMs, opts.retryMaxMs);
+    this.backoff = new RetryBackoff(opts.retryInitialMs, opts.retryMaxMs);
     const problem = (p: TransportProblem) => this.problem(p);
-    this.results = new BatchResults(opts, this.queue, backoff, this.counters, this.spill, problem);
-    this.scheduler = new BatchScheduler(client, opts, this.queue, backoff, this.spill, this.results, problem);
+    this.results = new BatchResults(opts, this.queue, this.backoff, this.counters, this.spill, problem, (e) =>
+      this.keepForRetry(e),
+    );
+    this.scheduler = new BatchScheduler(
+      client,
+      opts,
+      this.queue,
+      this.backoff,
+      this.spill,
+      this.results,
+      problem,
+    );
     // segments left by an earlier run are sent as soon as the cluster answers
     if (this.spill?.hasData) queueMicrotask(() => this.scheduler.pump());
+    setImmediate(() => {
+      const early = this.early ?? [];
+      this.early = undefined;
+      for (const p of early) this.problem(p);
+    });
   }
 
   private openSpill(opts: ResolvedTransportOptions): SpillStore | undefined {
     if (opts.spillDir === false) return undefined;
+    const report: SpillProblem = (code, message) => this.problem({ severity: 'error', code, message });
     try {
-      const spill = new SpillStore({
-        baseDir: opts.spillDir,
-        maxBytes: opts.maxSpillBytes,
-        segmentBytes: opts.spillSegmentBytes,
-        fsync: opts.fsync,
-      });
-      spill.onWriteFailure = (docs, error) => {
+      const spill = new SpillStore(
+        {
+          baseDir: opts.spillDir,
+          maxBytes: opts.maxSpillBytes,
+          segmentBytes: opts.spillSegmentBytes,
+          fsync: opts.fsync,
+          fsyncIntervalMs: opts.fsyncIntervalMs,
+          predictionsIndex: opts.dataStream,
+          deadLetterIndex: opts.deadLetterIndex,
+        },
+        report,
+      );
+      spill.onWriteFailure = (entries, error) => this.diskWriteFailed(entries, error);
+      spill.onLost = (docs, error) => {
         this.counters.dropped += docs;
         this.problem({
           severity: 'error',
-          code: 'spill_write_failed',
-          message: `disk buffer write failed: ${error.message}`,
+          code: 'spill_read_failed',
+          message: `a disk-buffer segment could not be read (${(error as NodeJS.ErrnoException).code ?? error.message}): ${docs} document(s) lost`,
           count: docs,
-          error,
         });
       };
       return spill;
     } catch (err) {
       this.problem({
-        severity: 'warning',
-        code: 'spill_write_failed',
+        severity: 'error',
+        code: 'spill_unavailable',
         message: `disk buffer unavailable in ${opts.spillDir} (${(err as Error).message}); memory only`,
       });
       return undefined;
     }
   }
 
+  /**
+   * A disk write failed (full, read-only, gone): its entries come back to memory, within the
+   * memory bound (the oldest dropped past it); after shutdown they are lost. Reported at most
+   * every 5 s; every loss is counted in stats().dropped.
+   */
+  private diskWriteFailed(entries: Entry[], error: Error): void {
+    let dropped: number;
+    if (this.closed) {
+      dropped = entries.length;
+      this.lostAtClose += dropped;
+    } else {
+      for (const e of entries) this.queue.push(e);
+      dropped = this.queue.dropOldest();
+      this.scheduler.schedule();
+    }
+    this.counters.dropped += dropped;
+    if (Date.now() - this.diskWarnedAt < 5000) return;
+    this.diskWarnedAt = Date.now();
+    this.problem({
+      severity: 'error',
+      code: 'spill_write_failed',
+      message: `disk buffer write failed (${(error as NodeJS.ErrnoException).code ?? error.message}): ${entries.length - dropped} document(s) kept in memory, ${dropped} dropped past the memory bound; memory only until the disk can be written (tried again every 5 s); losses are counted in stats().dropped`,
+      count: dropped,
+      error,
+    });
+  }
+
   private problem(p: TransportProblem): void {
-    if (p.severity === 'error' || p.code === 'cluster_unavailable')
+    // every disk-buffer problem and every loss is a lastError too, not only errors of the cluster
+    if (
+      p.severity === 'error' ||
+      p.code === 'cluster_unavailable' ||
+      p.code.startsWith('spill_') ||
+      p.code.startsWith('dropped_')
+    )
       this.lastError = { message: p.message, at: new Date().toISOString() };
+    if (this.early) {
+      this.early.push(p);
+      return;
+    }
     // 'warn', not 'error': an unhandled 'error' event would throw into the application
     if (this.listenerCount('warn') > 0) this.emit('warn', p);
   }
@@ -98,6 +174,20 @@ export class Shipper extends EventEmitter {
   }
   countIgnored(): void {
     this.counters.ignored++;
+  }
+
+  /** The disk buffer, when it can take writes now. */
+  private get disk(): SpillStore | undefined {
+    const spill = this.spill;
+    if (!spill?.writable) return undefined;
+    return spill;
+  }
+
+  /** The cluster is not answering, or falls behind by more than a batch: documents go to disk first. */
+  private get writeAhead(): boolean {
+    return (
+      this.backoff.failing || this.queue.docs > this.opts.batchSize || this.queue.bytes > this.opts.batchBytes
+    );
   }
 
   /** Takes one serialized document. O(1), never throws, never waits. */
@@ -115,14 +205,16 @@ export class Shipper extends EventEmitter {
       }
       return;
     }
-    if (this.spill && (this.spill.hasData || this.scheduler.isLoading)) {
-      this.toDisk(this.spill, e);
-    } else if (this.queue.fits(e.bytes)) {
+    this.counters.logged++;
+    const disk = this.disk;
+    if (disk && (disk.hasData || this.scheduler.isLoading || this.writeAhead)) {
+      this.toDisk(disk, e);
+    } else if (this.queue.fits(e.bytes + (this.spill?.pendingBytes ?? 0))) {
       this.queue.push(e);
-    } else if (this.spill) {
-      this.toDisk(this.spill, e);
+    } else if (disk) {
+      this.toDisk(disk, e);
     } else {
-      // memory only: make room by dropping the oldest, as documented
+      // memory only (no disk buffer, or it cannot be written now): make room by dropping the oldest
       this.queue.push(e);
       const dropped = this.queue.dropOldest();
       if (dropped) {
@@ -130,7 +222,7 @@ export class Shipper extends EventEmitter {
         this.problem({
           severity: 'warning',
           code: 'dropped_overflow',
-          message: 'memory bound reached without a disk buffer: oldest dropped',
+          message: 'memory bound reached without a usable disk buffer: oldest dropped',
           count: dropped,
         });
       }
@@ -138,7 +230,28 @@ export class Shipper extends EventEmitter {
     this.scheduler.schedule();
   }
 
+  /**
+   * Bytes waiting to be written are memory too: with those and the queue at the bound (a disk
+   * slower than the burst), the new document is dropped and counted, so memory stays bounded.
+   */
   private toDisk(spill: SpillStore, e: Entry): void {
+    if (
+      spill.pendingBytes + this.queue.bytes + this.queue.inFlightBytes + e.bytes >
+      this.opts.maxQueueBytes
+    ) {
+      this.counters.dropped++;
+      if (!this.warnedPendingFull) {
+        this.warnedPendingFull = true;
+        this.problem({
+          severity: 'warning',
+          code: 'dropped_overflow',
+          message: `the disk buffer cannot keep up and memory is at its bound (${this.opts.maxQueueBytes} bytes): newest dropped (counted in stats().dropped)`,
+          count: 1,
+        });
+      }
+      return;
+    }
+    this.warnedPendingFull = false;
     spill.append(e);
     if (spill.bytes > this.opts.maxSpillBytes) {
       const dropped = spill.enforceLimit();
@@ -152,6 +265,24 @@ export class Shipper extends EventEmitter {
         });
       }
     }
+  }
+
+  /**
+   * Entries to send again after a failure. The cluster is not answering: what exists only in
+   * memory (these and everything waiting) is written to disk now; entries replayed from a segment
+   * are on disk already and stay in memory. Item retries after HTTP 500 stay in memory (their
+   * attempt count matters).
+   */
+  private keepForRetry(entries: Entry[]): void {
+    const disk = this.disk;
+    if (!disk || this.closed) {
+      this.queue.requeueFront(entries);
+      return;
+    }
+    const stay = entries.filter((e) => e.segment || e.attempts > 0);
+    this.queue.requeueFront(stay);
+    for (const e of entries) if (!(e.segment || e.attempts > 0)) disk.append(e);
+    for (const e of this.queue.takeUnsaved()) disk.append(e);
   }
 
   /** Sends everything now; resolves when nothing is left (true) or after `timeoutMs` (false). */
@@ -184,25 +315,30 @@ export class Shipper extends EventEmitter {
     const complete = await this.flush(timeoutMs);
     this.closed = true;
     this.scheduler.close();
-    let savedToDisk = 0;
     let unsent = 0;
-    if (!complete) {
-      const left = this.queue.takeLeftovers();
-      if (this.spill) {
-        // not yet loaded from disk: still there for the next start
-        savedToDisk = this.spill.docs + left.length;
-        // replayed entries still sit in their own segment files
-        for (const e of left) if (!e.segment) this.spill.append(e);
-      } else {
-        unsent = left.length;
-        this.counters.dropped += unsent;
-      }
-    }
+    // replayed entries still sit in their own segment files
+    let inTheirSegments = 0;
+    const left = complete ? [] : this.queue.takeLeftovers();
     this.scheduler.stop();
-    await this.spill?.close();
+    if (this.spill) {
+      for (const e of left) {
+        if (e.segment) inTheirSegments++;
+        else this.spill.append(e);
+      }
+      // a failed write here counts its documents as dropped (and unsent)
+      await this.spill.close();
+      unsent = this.lostAtClose;
+    } else {
+      unsent = left.length;
+      this.counters.dropped += unsent;
+    }
+    const savedToDisk = (this.spill?.docs ?? 0) + inTheirSegments;
+    this.final = { savedToDisk };
     const s = this.stats();
     return {
       complete,
+      logged: s.logged,
+      adopted: s.adopted,
       indexed: s.indexed,
       deadLettered: s.deadLettered,
       failed: s.failed,
@@ -214,12 +350,14 @@ export class Shipper extends EventEmitter {
   }
 
   stats(): TransportStats {
+    const final = this.final;
     return {
-      queued: this.queue.docs,
-      inFlight: this.queue.inFlightDocs,
       ...this.counters,
+      adopted: this.spill?.adoptedDocs ?? 0,
+      queued: final ? 0 : this.queue.docs,
+      inFlight: final ? 0 : this.queue.inFlightDocs,
       spilledBytes: this.spill?.bytes ?? 0,
-      spilledDocs: this.spill?.docs ?? 0,
+      spilledDocs: final ? final.savedToDisk : (this.spill?.docs ?? 0),
       lastError: this.lastError,
       lastSuccessAt: this.results.lastSuccessAt,
     };

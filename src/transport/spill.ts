@@ -1,129 +1,269 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { type Entry, entryBytes, type SegmentRef } from './entry.js';
+import { ensurePrivateDir, SEGMENT_MODE } from './spill-dir.js';
+import { decodeSpillLine, encodeSpillLine } from './spill-line.js';
+import { OwnedDir, ownerAlive, SOCKET_NAME } from './spill-owner.js';
 
 /**
- * The disk buffer: segment files of `<id>\t<index>\t<document JSON>` lines, oldest first by name
- * (UUIDv7, time-ordered). Each process owns a subdirectory; a later process adopts the segments of
- * owners that are gone, so what one run could not send, the next one sends.
+ * The disk buffer: segment files of lines (spill-line.ts), oldest first by name (UUIDv7,
+ * time-ordered), in a folder this process owns (spill-owner.ts: a listening socket the kernel
+ * closes when the process dies). A later process adopts the segments of owners that are gone, so
+ * what one run could not send, the next one sends.
  *
- * Durability (`fsync`): `segment` (default) syncs each segment when it is sealed, `always` after
- * every write, `never` leaves it to the OS. Writes are asynchronous and never block logging.
+ * Durability (`fsync`): a process crash loses only what was not yet handed to the kernel (the
+ * pending writes, usually a few milliseconds). For a machine crash: `interval` (default) syncs the
+ * open segment at most `fsyncIntervalMs` after a write, `segment` when a segment is sealed,
+ * `always` after every write, `never` leaves it to the OS. Writes are asynchronous and never block
+ * logging; the bytes waiting to be written count against the memory bound (`pendingBytes`).
  */
 export interface SpillOptions {
   baseDir: string;
   maxBytes: number;
   segmentBytes: number;
-  fsync: 'never' | 'segment' | 'always';
+  fsync: 'never' | 'segment' | 'interval' | 'always';
+  fsyncIntervalMs: number;
+  /** where replayed records go: the transport decides, the segment line does not say */
+  predictionsIndex: string;
+  deadLetterIndex: string;
 }
+
+/** A line that could not be read back: dead-lettered alone, its neighbours delivered. */
+export interface MalformedLine {
+  line: string;
+  reason: string;
+  segment: SegmentRef;
+}
+
+/** A problem of the disk buffer, for the shipper's `warn` event. */
+export type SpillProblem = (code: 'spill_adopt_failed' | 'spill_read_failed', message: string) => void;
 
 interface Sealed {
   path: string;
+  /** bytes known good: a failed write may leave a torn tail past them */
   bytes: number;
-  /** unknown for adopted segments until read */
-  docs: number | undefined;
+  docs: number;
+  adopted: boolean;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+const SEGMENT_FILE = /^seg-[0-9a-f-]+\.ndjson$/;
+/** at most this many bytes per write call: a burst never becomes one huge string */
+const WRITE_CHUNK_BYTES = 4 * 1024 * 1024;
+/** after a failed write the disk is left alone this long (documents stay in memory meanwhile) */
+const RETRY_DISK_AFTER_MS = 5000;
+/** a malformed line is kept in its dead letter up to this many characters */
+const MAX_MALFORMED_CHARS = 16 * 1024;
+
+/** One write call for the whole chunk (appendFile takes one trip to the thread pool per 512 KiB). */
+async function writeAll(handle: FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await handle.write(buf, off, buf.length - off);
+    off += bytesWritten;
   }
 }
 
-function countLines(path: string): number {
-  const buf = readFileSync(path);
-  let n = 0;
-  for (let i = 0; i < buf.length; i++) if (buf[i] === 10) n++;
-  return n;
+/** A line's bytes: kind, two tabs and the newline around the id (ASCII) and the document. */
+function lineBytes(e: Entry): number {
+  return e.bytes + e.id.length + 4;
+}
+
+/** Records in a segment, as the reader counts them (non-empty lines), reading 1 MiB at a time. */
+function countRecords(path: string, limitBytes: number): number {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    let n = 0;
+    let inLine = false;
+    let pos = 0;
+    while (pos < limitBytes) {
+      const read = readSync(fd, buf, 0, Math.min(buf.length, limitBytes - pos), pos);
+      if (read === 0) break;
+      for (let i = 0; i < read; i++) {
+        if (buf[i] === 10) {
+          if (inLine) n++;
+          inLine = false;
+        } else inLine = true;
+      }
+      pos += read;
+    }
+    return inLine ? n + 1 : n;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class SpillStore {
   readonly dir: string;
+  private readonly owner: OwnedDir;
   private readonly sealed: Sealed[] = [];
-  private active: { path: string; bytes: number; docs: number; handle: FileHandle | undefined } | undefined;
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  private pendingDocs = 0;
+  private active:
+    | { path: string; bytes: number; docs: number; synced: number; handle: FileHandle }
+    | undefined;
+  private pending: Entry[] = [];
+  private pendingLineBytes = 0;
+  private writingDocs = 0;
   private writing: Promise<void> | undefined;
+  private syncTimer: NodeJS.Timeout | undefined;
   private totalBytes = 0;
-  private totalDocsKnown = 0;
+  private totalDocs = 0;
   /** segments handed to memory, counted until acknowledged */
   private loadedBytes = 0;
-  private writeError: Error | undefined;
+  private failedAt = 0;
+  private adopting: Promise<void> | undefined;
+  /** documents found on disk from earlier runs (stats().adopted) */
+  adoptedDocs = 0;
+  lastWriteError: Error | undefined;
 
-  constructor(private readonly opts: SpillOptions) {
-    mkdirSync(opts.baseDir, { recursive: true });
-    this.dir = join(opts.baseDir, `${process.pid}-${randomBytes(4).toString('hex')}`);
-    mkdirSync(this.dir, { recursive: true });
-    writeFileSync(
-      join(this.dir, 'owner.json'),
-      JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() }),
-    );
-    this.adoptOrphans();
-  }
+  /** Called with the entries a failed disk write could not keep (no longer counted here). */
+  onWriteFailure: ((entries: Entry[], error: Error) => void) | undefined;
+  /** Called with the documents of a segment that could not be read. */
+  onLost: ((docs: number, error: Error) => void) | undefined;
 
-  /** Moves segments of owners that no longer run into our directory, to be sent first. */
-  private adoptOrphans(): void {
-    const adopted: string[] = [];
-    for (const name of readdirSync(this.opts.baseDir)) {
-      const dir = join(this.opts.baseDir, name);
-      if (dir === this.dir) continue;
-      let owner: { pid?: number; hostname?: string; closed?: boolean } = {};
+  /** Throws when the folder cannot be used (the shipper then warns and keeps to memory). */
+  constructor(
+    private readonly opts: SpillOptions,
+    private readonly report: SpillProblem,
+  ) {
+    ensurePrivateDir(opts.baseDir);
+    this.owner = OwnedDir.claim(opts.baseDir);
+    this.dir = this.owner.dir;
+    try {
+      // a full or read-only disk is found now, not at the first outage
+      const probe = openSync(join(this.dir, 'probe'), 'w', SEGMENT_MODE);
       try {
-        owner = JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8'));
-      } catch {
-        continue; // not one of ours, or being created right now
+        writeSync(probe, 'ml-input-monitor probe\n');
+        fsyncSync(probe);
+      } finally {
+        closeSync(probe);
+        rmSync(join(this.dir, 'probe'), { force: true });
       }
-      const ownerGone =
-        owner.closed === true ||
-        (owner.hostname === hostname() && typeof owner.pid === 'number' && !isAlive(owner.pid));
-      if (!ownerGone) continue;
-      for (const seg of readdirSync(dir).filter((f) => f.endsWith('.ndjson'))) {
-        const target = join(this.dir, seg);
-        renameSync(join(dir, seg), target);
-        adopted.push(target);
-      }
-      rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      this.owner.release();
+      rmSync(this.dir, { recursive: true, force: true });
+      throw err;
     }
-    for (const path of adopted.sort()) {
-      const bytes = statSync(path).size;
-      if (bytes === 0) {
-        rmSync(path, { force: true });
-        continue;
-      }
-      this.sealed.push({ path, bytes, docs: undefined });
-      this.totalBytes += bytes;
-    }
+    const others = readdirSync(opts.baseDir).filter(
+      (n) => n !== SOCKET_NAME && !n.startsWith('.') && join(opts.baseDir, n) !== this.dir,
+    );
+    if (others.length > 0)
+      this.adopting = this.adoptOrphans(others).finally(() => {
+        this.adopting = undefined;
+      });
   }
 
-  /** Documents on disk or waiting to be written; adopted segments count once read. */
+  /** Resolves once segments of earlier runs are adopted (or found to belong to a live process). */
+  get ready(): Promise<void> {
+    return this.adopting ?? Promise.resolve();
+  }
+
+  /** Moves segments of owners that no longer run into our folder, to be sent first. */
+  private async adoptOrphans(names: string[]): Promise<void> {
+    const adopted: string[] = [];
+    for (const name of names) {
+      const dir = join(this.opts.baseDir, name);
+      try {
+        if (!lstatSync(dir).isDirectory()) continue;
+        if (await ownerAlive(dir)) continue;
+        let kept = 0;
+        for (const seg of readdirSync(dir)) {
+          if (seg === SOCKET_NAME) continue;
+          const from = join(dir, seg);
+          const st = lstatSync(from);
+          const uid = process.getuid?.();
+          if (!SEGMENT_FILE.test(seg) || !st.isFile() || (uid !== undefined && st.uid !== uid)) {
+            kept++;
+            this.report(
+              'spill_adopt_failed',
+              `left ${from} alone: not a segment file of this user (a symbolic link, another owner or a foreign name)`,
+            );
+            continue;
+          }
+          const target = join(this.dir, seg);
+          try {
+            renameSync(from, target);
+            adopted.push(target);
+          } catch (err) {
+            // another process adopted it first
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          }
+        }
+        if (kept === 0) {
+          rmSync(join(dir, SOCKET_NAME), { force: true });
+          rmdirSync(dir);
+        }
+      } catch (err) {
+        this.report('spill_adopt_failed', `could not adopt segments in ${dir}: ${(err as Error).message}`);
+      }
+    }
+    const found: Sealed[] = [];
+    for (const path of adopted.sort()) {
+      try {
+        const bytes = lstatSync(path).size;
+        const docs = bytes === 0 ? 0 : countRecords(path, bytes);
+        if (docs === 0) {
+          rmSync(path, { force: true });
+          continue;
+        }
+        found.push({ path, bytes, docs, adopted: true });
+        this.totalBytes += bytes;
+        this.totalDocs += docs;
+        this.adoptedDocs += docs;
+      } catch (err) {
+        this.report('spill_adopt_failed', `could not read ${path}: ${(err as Error).message}`);
+      }
+    }
+    // older than anything this process wrote meanwhile
+    this.sealed.unshift(...found);
+  }
+
+  /** Documents on disk or waiting to be written; segments being replayed count where they are now (memory). */
   get docs(): number {
-    return this.totalDocsKnown + this.pendingDocs;
+    return this.totalDocs + this.pending.length + this.writingDocs;
   }
-  /** bytes on disk, including segments being replayed */
+  /** bytes on disk, including segments being replayed, and waiting to be written */
   get bytes(): number {
-    return this.totalBytes + this.pendingBytes + this.loadedBytes;
+    return this.totalBytes + this.pendingLineBytes + this.loadedBytes;
   }
-  /** true while anything waits on disk: new documents then go to disk too, to keep the order */
+  /** bytes handed to the disk buffer and not yet written: memory, counted in the memory bound */
+  get pendingBytes(): number {
+    return this.pendingLineBytes;
+  }
+  /** true while anything waits on disk (or may, during adoption): new documents then go to disk too, to keep the order */
   get hasData(): boolean {
-    return this.sealed.length > 0 || this.pendingDocs > 0 || (this.active?.docs ?? 0) > 0;
+    return (
+      this.adopting !== undefined ||
+      this.sealed.length > 0 ||
+      this.pending.length > 0 ||
+      this.writingDocs > 0 ||
+      (this.active?.docs ?? 0) > 0
+    );
   }
-  get lastWriteError(): Error | undefined {
-    return this.writeError;
+  /** a sealed segment waits (or adoption may bring some): the open one is still filling otherwise */
+  get hasSealed(): boolean {
+    return this.sealed.length > 0 || this.adopting !== undefined;
+  }
+  /** false for a while after a failed write: documents stay in memory meanwhile */
+  get writable(): boolean {
+    return Date.now() - this.failedAt >= RETRY_DISK_AFTER_MS;
   }
 
   append(e: Entry): void {
-    const line = `${e.id}\t${e.index}\t${e.line}\n`;
-    this.pending.push(line);
-    this.pendingBytes += e.bytes + e.id.length + e.index.length + 3;
-    this.pendingDocs++;
+    this.pending.push(e);
+    this.pendingLineBytes += lineBytes(e);
     this.startWriting();
   }
 
@@ -135,49 +275,96 @@ export class SpillStore {
     });
   }
 
+  /** The next entries to write, at most WRITE_CHUNK_BYTES (at least one). */
+  private takeChunk(): { entries: Entry[]; text: string; bytes: number } {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.pending.length && (n === 0 || bytes < WRITE_CHUNK_BYTES)) {
+      bytes += lineBytes(this.pending[n] as Entry);
+      n++;
+    }
+    const entries = n === this.pending.length ? this.pending : this.pending.slice(0, n);
+    this.pending = n === this.pending.length ? [] : this.pending.slice(n);
+    this.pendingLineBytes = this.pending.length === 0 ? 0 : this.pendingLineBytes - bytes;
+    let text = '';
+    for (const e of entries)
+      text += encodeSpillLine(e.index === this.opts.deadLetterIndex ? 'd' : 'p', e.id, e.line);
+    return { entries, text, bytes };
+  }
+
   private async drainWrites(): Promise<void> {
     while (this.pending.length) {
-      const chunk = this.pending.join('');
-      const docs = this.pending.length;
-      const bytes = this.pendingBytes;
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.pendingDocs = 0;
+      const { entries, text, bytes } = this.takeChunk();
+      // still counted as on disk while the write is under way
+      this.writingDocs = entries.length;
       try {
         if (!this.active) {
           const path = join(this.dir, `seg-${uuidv7()}.ndjson`);
-          this.active = { path, bytes: 0, docs: 0, handle: await open(path, 'a') };
+          const handle = await open(path, 'a', SEGMENT_MODE);
+          this.active = { path, bytes: 0, docs: 0, synced: 0, handle };
         }
         const active = this.active;
-        await active.handle?.appendFile(chunk);
-        if (this.opts.fsync === 'always') await active.handle?.sync();
+        try {
+          await writeAll(active.handle, Buffer.from(text, 'utf8'));
+        } catch (err) {
+          // a short write leaves part of the chunk: cut it off, so nothing handed back is also replayed
+          await active.handle.truncate(active.bytes).catch(() => undefined);
+          await this.sealActive().catch(() => undefined);
+          throw err;
+        }
+        if (this.opts.fsync === 'always') await active.handle.sync();
         active.bytes += bytes;
-        active.docs += docs;
+        active.docs += entries.length;
         this.totalBytes += bytes;
-        this.totalDocsKnown += docs;
+        this.totalDocs += entries.length;
+        this.writingDocs = 0;
         if (active.bytes >= this.opts.segmentBytes) await this.sealActive();
+        else if (this.opts.fsync === 'interval') this.syncSoon();
       } catch (err) {
-        // a full or read-only disk: the documents of this chunk are lost; the shipper counts them
-        this.writeError = err instanceof Error ? err : new Error(String(err));
-        this.onWriteFailure?.(docs, this.writeError);
+        // a full or read-only disk: this chunk and everything waiting go back to the shipper (memory)
+        this.lastWriteError = err instanceof Error ? err : new Error(String(err));
+        this.failedAt = Date.now();
+        const back = entries.concat(this.pending);
+        this.pending = [];
+        this.pendingLineBytes = 0;
+        this.writingDocs = 0;
+        this.onWriteFailure?.(back, this.lastWriteError);
       }
     }
   }
 
-  /** Called with the number of documents a failed disk write lost. */
-  onWriteFailure: ((docs: number, error: Error) => void) | undefined;
+  /** `interval`: the open segment reaches the disk within fsyncIntervalMs of a write. */
+  private syncSoon(): void {
+    if (this.syncTimer) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      const active = this.active;
+      if (!active || active.synced === active.bytes) return;
+      const upTo = active.bytes;
+      active.handle.sync().then(
+        () => {
+          active.synced = upTo;
+        },
+        () => undefined, // a closed handle (sealed meanwhile, and synced then)
+      );
+    }, this.opts.fsyncIntervalMs);
+    this.syncTimer.unref();
+  }
 
   private async sealActive(): Promise<void> {
     const active = this.active;
     if (!active) return;
     this.active = undefined;
-    if (this.opts.fsync !== 'never') await active.handle?.sync();
-    await active.handle?.close();
+    try {
+      if (this.opts.fsync !== 'never') await active.handle.sync();
+    } finally {
+      await active.handle.close();
+    }
     if (active.docs === 0) {
       rmSync(active.path, { force: true });
       return;
     }
-    this.sealed.push({ path: active.path, bytes: active.bytes, docs: active.docs });
+    this.sealed.push({ path: active.path, bytes: active.bytes, docs: active.docs, adopted: false });
   }
 
   /** Waits for buffered writes to reach the disk. */
@@ -186,50 +373,65 @@ export class SpillStore {
   }
 
   /**
-   * The oldest segment's entries, to replay. The file stays until every entry is settled
-   * (`settleEntry`), so a crash during replay sends them again (and `create` makes that harmless).
+   * Reads the oldest segment and hands its records to `deliver` (valid ones as entries, the others
+   * as malformed lines) in the same step as they leave the disk's count. The file stays until every
+   * record is settled (`settleEntry`), so a crash during replay sends them again (and `create`
+   * with the same id makes that harmless). Resolves false when there was nothing to read.
    */
-  async takeOldest(): Promise<Entry[] | undefined> {
+  async takeOldest(deliver: (entries: Entry[], malformed: MalformedLine[]) => void): Promise<boolean> {
+    await this.ready;
     await this.settle();
     if (this.sealed.length === 0 && (this.active?.docs ?? 0) > 0) await this.sealActive();
     const seg = this.sealed.shift();
-    if (!seg) return undefined;
+    if (!seg) return false;
     let text: string;
     try {
-      text = await readFile(seg.path, 'utf8');
+      const buf = await readFile(seg.path);
+      text = buf.subarray(0, seg.bytes).toString('utf8');
     } catch (err) {
-      this.writeError = err instanceof Error ? err : new Error(String(err));
       this.totalBytes -= seg.bytes;
-      return [];
+      this.totalDocs -= seg.docs;
+      // reported (once) and counted by the shipper
+      this.onLost?.(seg.docs, err as Error);
+      return true;
     }
     const entries: Entry[] = [];
+    const malformed: MalformedLine[] = [];
     const ref: SegmentRef = { path: seg.path, pending: 0, docs: 0, bytes: seg.bytes };
     let start = 0;
     while (start < text.length) {
       let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length; // a torn last line from a crash: take what is there
+      if (end < 0) end = text.length; // a torn last line from a crash: refused below, alone
       const line = text.slice(start, end);
       start = end + 1;
-      const tab1 = line.indexOf('\t');
-      const tab2 = line.indexOf('\t', tab1 + 1);
-      if (tab1 <= 0 || tab2 <= tab1) continue;
-      const doc = line.slice(tab2 + 1);
-      entries.push({
-        id: line.slice(0, tab1),
-        index: line.slice(tab1 + 1, tab2),
-        line: doc,
-        bytes: entryBytes(doc),
-        attempts: 0,
-        segment: ref,
-      });
+      if (line.length === 0) continue;
+      const decoded = decodeSpillLine(line);
+      if (decoded.ok) {
+        entries.push({
+          id: decoded.id,
+          index: decoded.kind === 'd' ? this.opts.deadLetterIndex : this.opts.predictionsIndex,
+          line: decoded.json,
+          bytes: entryBytes(decoded.json),
+          attempts: 0,
+          segment: ref,
+        });
+      } else
+        malformed.push({ line: line.slice(0, MAX_MALFORMED_CHARS), reason: decoded.reason, segment: ref });
     }
-    ref.pending = entries.length;
-    ref.docs = entries.length;
+    const records = entries.length + malformed.length;
+    ref.pending = records;
+    ref.docs = records;
     this.totalBytes -= seg.bytes;
-    this.totalDocsKnown -= seg.docs ?? 0;
+    this.totalDocs -= seg.docs;
+    // an adopted file that changed since it was counted: what was read is what was adopted
+    if (seg.adopted) this.adoptedDocs += records - seg.docs;
     this.loadedBytes += seg.bytes;
-    if (entries.length === 0) rmSync(seg.path, { force: true });
-    return entries;
+    if (records === 0) {
+      this.loadedBytes -= seg.bytes;
+      rmSync(seg.path, { force: true });
+    }
+    deliver(entries, malformed);
+    return true;
   }
 
   /** One replayed entry is stored, dead-lettered or given up: the segment goes when all are. */
@@ -246,26 +448,30 @@ export class SpillStore {
     let dropped = 0;
     while (this.bytes > this.opts.maxBytes && this.sealed.length > 0) {
       const seg = this.sealed.shift() as Sealed;
-      const docs = seg.docs ?? countLines(seg.path);
       rmSync(seg.path, { force: true });
       this.totalBytes -= seg.bytes;
-      this.totalDocsKnown -= seg.docs ?? 0;
-      dropped += docs;
+      this.totalDocs -= seg.docs;
+      dropped += seg.docs;
     }
     return dropped;
   }
 
-  /** Seals what is written so the next process can adopt it; keeps the files. */
+  /** Seals what is written and gives up ownership, so the next process adopts what is left; keeps the files. */
   async close(): Promise<void> {
+    await this.ready;
     await this.settle();
-    await this.sealActive();
-    const left = readdirSync(this.dir).filter((f) => f.endsWith('.ndjson'));
-    if (left.length === 0) rmSync(this.dir, { recursive: true, force: true });
-    // release ownership: a later transport, in this process or another, adopts what is left
-    else
-      writeFileSync(
-        join(this.dir, 'owner.json'),
-        JSON.stringify({ pid: process.pid, hostname: hostname(), closed: true }),
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    await this.sealActive().catch(() => undefined);
+    try {
+      this.owner.release();
+      const left = readdirSync(this.dir).filter((f) => SEGMENT_FILE.test(f));
+      if (left.length === 0) rmSync(this.dir, { recursive: true, force: true });
+    } catch (err) {
+      // the folder went away or turned read-only: what is left there is adopted or lost with it
+      this.report(
+        'spill_read_failed',
+        `could not close the disk buffer in ${this.dir}: ${(err as Error).message}`,
       );
+    }
   }
 }

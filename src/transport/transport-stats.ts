@@ -1,5 +1,12 @@
 /** What `stats()` reports (README, "Observing the transport"). */
 export interface TransportStats {
+  /**
+   * predictions taken (not sampled out, not ignored). Always
+   * `logged + adopted = indexed + deadLettered + failed + queued + inFlight + spilledDocs + dropped`.
+   */
+  logged: number;
+  /** documents found in the disk buffer from earlier runs, sent by this one */
+  adopted: number;
   /** in memory, waiting to be sent (including items waiting for a retry) */
   queued: number;
   /** in requests under way */
@@ -12,7 +19,7 @@ export interface TransportStats {
   failed: number;
   /** stored in the dead-letter destination with the reason */
   deadLettered: number;
-  /** given up on: overflow without a disk buffer, past the disk limit, a failed disk write */
+  /** given up on: overflow of the memory bound, past the disk limit, a failed disk write or read */
   dropped: number;
   /** left out by sampling (not a loss: documents carry the rate) */
   sampledOut: number;
@@ -28,7 +35,7 @@ export interface TransportStats {
 /** The counts the shipper keeps; the rest of the stats are read from its queue and disk buffer. */
 export type ShipperCounters = Pick<
   TransportStats,
-  'indexed' | 'retried' | 'failed' | 'deadLettered' | 'dropped' | 'sampledOut' | 'ignored'
+  'logged' | 'indexed' | 'retried' | 'failed' | 'deadLettered' | 'dropped' | 'sampledOut' | 'ignored'
 >;
 
 /** A problem the transport reports through its `warn` event; it never throws into the application. */
@@ -42,6 +49,10 @@ export interface TransportProblem {
     | 'dropped_overflow'
     | 'dropped_disk_limit'
     | 'spill_write_failed'
+    | 'spill_unavailable'
+    | 'spill_adopt_failed'
+    | 'spill_read_failed'
+    | 'spill_malformed_line'
     | 'logged_after_shutdown'
     | 'auth_failed'
     | 'template_missing'
@@ -55,13 +66,16 @@ export interface TransportProblem {
 export interface ShutdownReport {
   /** everything was sent */
   complete: boolean;
+  /** `logged + adopted = indexed + deadLettered + failed + dropped + savedToDisk` */
+  logged: number;
+  adopted: number;
   indexed: number;
   deadLettered: number;
   failed: number;
   dropped: number;
   /** documents not sent in time but written to the disk buffer: the next start sends them */
   savedToDisk: number;
-  /** documents neither sent nor saved (only without a disk buffer) */
+  /** of `dropped`, those neither sent nor saved at shutdown (no disk buffer, or it failed) */
   unsent: number;
   durationMs: number;
 }
