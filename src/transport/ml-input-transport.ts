@@ -124,7 +124,11 @@ export class MlInputTransport extends TransportStream {
     }
   }
 
-  override log(info: Record<string, unknown>, callback: () => void): void {
+  /**
+   * winston's entry point. The callback is optional (winston's conformance suite calls `log(info)`
+   * alone); `logged` is emitted on the next tick, as winston's own transports do.
+   */
+  override log(info: Record<string, unknown>, callback?: () => void): boolean {
     if (info && typeof info === 'object' && 'features' in info) {
       this.logPrediction(
         info as unknown as PredictionLog,
@@ -133,7 +137,9 @@ export class MlInputTransport extends TransportStream {
     } else {
       this.shipper.countIgnored();
     }
-    callback();
+    setImmediate(() => this.emit('logged', info));
+    if (typeof callback === 'function') callback();
+    return true;
   }
 
   /** Queues one prediction. Returns at once; never throws, whatever `p` holds. */
