@@ -9,7 +9,12 @@ import { type ResolvedTransportOptions, resolveTransportOptions, type TransportO
 import type { PredictionLog } from './prediction.js';
 import { registerTransportMetrics } from './prometheus.js';
 import { Shipper } from './shipper.js';
-import type { ShutdownReport, TransportStats } from './transport-stats.js';
+import type {
+  ShutdownReport,
+  TransportProblem,
+  TransportStats,
+  TransportWarning,
+} from './transport-stats.js';
 
 export type MlInputTransportOptions = TransportOptions & TransportStream.TransportStreamOptions;
 
@@ -24,6 +29,19 @@ const CONNECTION_KEYS = [
   'caFingerprint',
   'tlsVerify',
 ] as const;
+
+/**
+ * What a `warn` listener gets: codes, counts and the cluster's status, error type and reason, never
+ * the client's error object (its `meta` holds the request, with documents and headers).
+ */
+function toWarning(p: TransportProblem): TransportWarning {
+  const w: TransportWarning = { severity: p.severity, code: p.code, message: p.message };
+  if (p.count !== undefined) w.count = p.count;
+  if (p.status !== undefined) w.status = p.status;
+  if (p.errorType !== undefined) w.errorType = p.errorType;
+  if (p.reason !== undefined) w.reason = p.reason;
+  return w;
+}
 
 /**
  * The winston transport for predictions. `log()` turns a prediction into a document and hands it
@@ -45,13 +63,15 @@ function copyFeatures(features: Record<string, unknown>): Record<string, unknown
 }
 
 export class MlInputTransport extends TransportStream {
-  readonly client: Client;
+  // The client (which holds the credentials), the shipper and the baseline cache (which hold the
+  // client) are private class fields: util.inspect and JSON.stringify cannot reach them.
+  readonly #client: Client;
+  readonly #shipper: Shipper;
+  readonly #baselines: BaselineCache | undefined;
   readonly options: ResolvedTransportOptions;
-  private readonly shipper: Shipper;
   private readonly ownsClient: boolean;
   private shutdownPromise: Promise<ShutdownReport> | undefined;
-  private readonly baselines: BaselineCache | undefined;
-  private readonly baselineOf = (model: string, version: string) => this.baselines?.get(model, version);
+  private readonly baselineOf = (model: string, version: string) => this.#baselines?.get(model, version);
   /** predictions taken by logPrediction, not yet documents (at most MAX_PENDING) */
   private pending: { prediction: PredictionLog; level: string }[] = [];
   private buildScheduled = false;
@@ -68,17 +88,17 @@ export class MlInputTransport extends TransportStream {
     // every option is checked here: a bad one fails now, naming itself, not later in the background
     this.options = resolveTransportOptions(opts);
     this.ownsClient = !opts.client;
-    if (opts.client) this.client = opts.client;
+    if (opts.client) this.#client = opts.client;
     else {
       const connection = Object.fromEntries(
         CONNECTION_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]),
       );
-      this.client = createClient(connection, { requestTimeout: this.options.requestTimeoutMs });
+      this.#client = createClient(connection, { requestTimeout: this.options.requestTimeoutMs });
     }
-    this.shipper = new Shipper(this.client, this.options);
-    this.shipper.on('warn', (p) => this.emit('warn', p));
+    this.#shipper = new Shipper(this.#client, this.options);
+    this.#shipper.on('warn', (p: TransportProblem) => this.emit('warn', toWarning(p)));
     if (this.options.baseline) {
-      this.baselines = new BaselineCache(this.client, {
+      this.#baselines = new BaselineCache(this.#client, {
         ...this.options.baseline,
         sanitize: this.options.sanitize,
         onError: (message) =>
@@ -86,7 +106,7 @@ export class MlInputTransport extends TransportStream {
       });
       // the default model's baseline starts loading now, so the first predictions find it
       if (this.options.defaults.model)
-        this.baselines.get(this.options.defaults.model, this.options.defaults.version ?? 'unknown');
+        this.#baselines.get(this.options.defaults.model, this.options.defaults.version ?? 'unknown');
     }
     if (opts.metricsRegistry) {
       registerTransportMetrics(
@@ -101,13 +121,18 @@ export class MlInputTransport extends TransportStream {
     if (opts.checkTemplate !== false) void this.checkTemplate();
   }
 
+  /** The Elasticsearch client the transport sends with. */
+  get client(): Client {
+    return this.#client;
+  }
+
   /**
    * Without the product's template, a cluster maps features dynamically (a first integer makes a
    * `long` field that later truncates decimals): say so once, at start, without waiting for it.
    */
   private async checkTemplate(): Promise<void> {
     try {
-      const sim = await this.client.indices.simulateIndexTemplate(
+      const sim = await this.#client.indices.simulateIndexTemplate(
         { name: this.options.dataStream },
         { requestTimeout: 10_000 },
       );
@@ -135,7 +160,7 @@ export class MlInputTransport extends TransportStream {
         typeof info.level === 'string' ? info.level : 'info',
       );
     } else {
-      this.shipper.countIgnored();
+      this.#shipper.countIgnored();
     }
     setImmediate(() => this.emit('logged', info));
     if (typeof callback === 'function') callback();
@@ -151,7 +176,7 @@ export class MlInputTransport extends TransportStream {
           : { features: p as Record<string, unknown> };
       const sampleRate = this.options.sampleRate;
       if (sampleRate < 1 && Math.random() >= sampleRate) {
-        this.shipper.countSampledOut();
+        this.#shipper.countSampledOut();
         return;
       }
       // the call keeps only what must be taken now: the time, and the caller's top-level objects
@@ -187,7 +212,7 @@ export class MlInputTransport extends TransportStream {
           baseline: this.baselineOf,
         });
         const line = JSON.stringify(doc);
-        this.shipper.accept({
+        this.#shipper.accept({
           id,
           index: this.options.dataStream,
           line,
@@ -218,12 +243,12 @@ export class MlInputTransport extends TransportStream {
     model = this.options.defaults.model ?? 'unknown',
     version = this.options.defaults.version ?? 'unknown',
   ): Promise<string | undefined> {
-    return (await this.baselines?.ready(model, version))?.id;
+    return (await this.#baselines?.ready(model, version))?.id;
   }
 
   flush(timeoutMs?: number): Promise<boolean> {
     this.buildPending();
-    return this.shipper.flush(timeoutMs);
+    return this.#shipper.flush(timeoutMs);
   }
 
   /** Flushes memory and disk within `timeoutMs`; what is left goes to the disk buffer for the next start. */
@@ -231,8 +256,8 @@ export class MlInputTransport extends TransportStream {
     this.buildPending();
     this.shutdownPromise ??= (async () => {
       process.removeListener('beforeExit', this.onBeforeExit);
-      const report = await this.shipper.shutdown(opts.timeoutMs ?? this.options.exitFlushTimeoutMs);
-      if (this.ownsClient) await this.client.close().catch(() => undefined);
+      const report = await this.#shipper.shutdown(opts.timeoutMs ?? this.options.exitFlushTimeoutMs);
+      if (this.ownsClient) await this.#client.close().catch(() => undefined);
       return report;
     })();
     return this.shutdownPromise;
@@ -240,7 +265,7 @@ export class MlInputTransport extends TransportStream {
 
   stats(): TransportStats {
     this.buildPending();
-    return this.shipper.stats();
+    return this.#shipper.stats();
   }
 
   /** winston's `logger.end()`: 'finish' fires only after the flush. */

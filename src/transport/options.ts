@@ -12,7 +12,7 @@ import {
   validateNamespace,
 } from '../contract/streams.js';
 import type { ConnectionOptions } from '../es/connection.js';
-import type { SanitizeOptions } from './sanitize.js';
+import { keyedHash, type SanitizeOptions } from './sanitize.js';
 
 /** A prom-client `Registry` (structural, so prom-client stays an optional dependency of the user). */
 export interface PromRegistryLike {
@@ -230,7 +230,8 @@ export function resolveTransportOptions(
       kinds,
       redact: new Set(o.redact ?? []),
       hash,
-      hashSecret,
+      // read only when features are hashed; kept in a closure (util.inspect cannot show it)
+      hmac: hash.size > 0 && hashSecret ? keyedHash(hashSecret) : undefined,
       emptyStringIsNa: o.emptyStringIsNa ?? d.emptyStringIsNa,
     },
   };

@@ -20,9 +20,15 @@ export interface SanitizeOptions {
   kinds: ReadonlyMap<string, FeatureKind>;
   redact: ReadonlySet<string>;
   hash: ReadonlySet<string>;
-  hashSecret: string | undefined;
+  /** the keyed hash of `hash` features: a closure, so the secret sits in no object that can be printed */
+  hmac: ((value: string) => string) | undefined;
   /** treat "" as missing in the NA list */
   emptyStringIsNa: boolean;
+}
+
+/** HMAC-SHA256 with `secret`; the secret stays inside the returned function. */
+export function keyedHash(secret: string): (value: string) => string {
+  return (value) => createHmac('sha256', secret).update(value).digest('hex');
 }
 
 export interface TypedFeatures {
@@ -98,9 +104,7 @@ class Builder {
     let v = value;
     if (this.opts.hash.has(name)) {
       // the secret is checked when options are built
-      v = createHmac('sha256', this.opts.hashSecret as string)
-        .update(v)
-        .digest('hex');
+      v = (this.opts.hmac as (value: string) => string)(v);
     } else if (v.length > this.opts.maxStringLength) {
       v = v.slice(0, this.opts.maxStringLength);
       this.flags.push(`truncated:${name}`);

@@ -48,8 +48,18 @@ export interface TransportProblem {
     | 'baseline_unavailable';
   message: string;
   count?: number;
+  /** the HTTP status of the cluster's answer, when there was one */
+  status?: number;
+  /** the cluster's error type (`security_exception`), or the client's (`ConnectionError`) */
+  errorType?: string;
+  /** the cluster's reason, without previews of field values */
+  reason?: string;
+  /** the underlying error, for the transport's own use: never passed to a `warn` listener */
   error?: Error;
 }
+
+/** What a `warn` listener receives: no error objects, no document bodies, no credentials. */
+export type TransportWarning = Omit<TransportProblem, 'error'>;
 
 export interface ShutdownReport {
   /** everything was sent */
