@@ -13,7 +13,7 @@ import type { AppliedEntry, PlanEntry, Planned, RemoveEntry } from '../setup/ins
 import { kibanaFromEnv } from '../setup/kibana.js';
 import type { ApiKey } from '../setup/security-assets.js';
 import { applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup-plan.js';
-import { table, withClient } from './context.js';
+import { reportMalformed, table, withClient } from './context.js';
 
 interface SetupFlags {
   dryRun?: boolean;
@@ -133,7 +133,7 @@ export function registerSetup(program: Command): void {
       const baselineIndex = flags.baselineIndex ?? config.baselineIndex;
       await withClient(cmd, async (client, where) => {
         const request = requestViaClient(client);
-        options.baselines = await allBaselines(client, baselineIndex);
+        options.baselines = await allBaselines(client, baselineIndex, reportMalformed);
         const keys: ApiKey[] = [];
         const plan = await planSetup(request, options, keys).catch((err: unknown) => {
           if (err instanceof MlmonError && !/nothing was applied/.test(`${err.message} ${err.fix}`))
@@ -226,7 +226,7 @@ export function registerSetup(program: Command): void {
         const result = await teardown(requestViaClient(client), {
           ...o,
           keepData: Boolean(flags.keepData),
-          baselines: await allBaselines(client, flags.baselineIndex ?? config.baselineIndex),
+          baselines: await allBaselines(client, flags.baselineIndex ?? config.baselineIndex, reportMalformed),
           watches: watchOptions(config),
           ...(kibana ? { kibana } : {}),
         });

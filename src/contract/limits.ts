@@ -17,3 +17,9 @@ export const FIELD_LIMITS = {
 
 /** "" counts as missing unless a baseline or option says otherwise (README, "NA rate"). */
 export const EMPTY_STRING_IS_NA = true;
+
+/**
+ * The shortest monitoring window (`window.every`, `mlmon run --every`): a shorter one runs a search
+ * per model more often than a cluster should answer it, with too few documents per window to judge.
+ */
+export const MIN_WINDOW_EVERY_MS = 10_000;

@@ -301,6 +301,16 @@ test('run and metrics errors: no baseline, invalid mlmon.yml (path of the bad ke
   assert.equal(nb.code, 6, nb.stderr);
   assert.match(nb.stderr, /no baseline for nobody_here/);
 
+  // a window below the minimum (10s), from the file or the flag: a config error before anything runs
+  const fast = join(dir, 'fast.yml');
+  writeFileSync(fast, 'window: { every: 1ms }\n');
+  const ff = mlmon(['run', '--once', '--config', fast, '--node', url]);
+  assert.equal(ff.code, 3, ff.stderr);
+  assert.match(ff.stderr, /invalid option window\.every: must be at least 10s/);
+  const fe = mlmon(['run', '--every', '1ms', '--node', url]);
+  assert.equal(fe.code, 3, fe.stderr);
+  assert.match(fe.stderr, /invalid option --every: must be at least 10s/);
+
   const down = mlmon(['run', '--once', '--node', 'http://127.0.0.1:1']);
   assert.equal(down.code, 4);
   assert.match(down.stderr, /cannot reach/);
