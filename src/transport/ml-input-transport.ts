@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { v7 as uuidv7 } from 'uuid';
 import TransportStream from 'winston-transport';
+import { INDEX_LIMITS } from '../contract/limits.js';
 import { createClient } from '../es/connection.js';
 import { BaselineCache } from './baseline-cache.js';
 import { toDocument } from './document.js';
@@ -75,6 +76,8 @@ export class MlInputTransport extends TransportStream {
   /** predictions taken by logPrediction, not yet documents (at most MAX_PENDING) */
   private pending: { prediction: PredictionLog; level: string }[] = [];
   private buildScheduled = false;
+  private limitedFields = 0;
+  private warnedFieldLimit = false;
   private readonly buildLater = () => {
     this.buildScheduled = false;
     this.buildPending();
@@ -211,6 +214,7 @@ export class MlInputTransport extends TransportStream {
           defaults: this.options.defaults,
           baseline: this.baselineOf,
         });
+        if (doc.mlmon.flags) this.countLimited(doc.mlmon.flags);
         const line = JSON.stringify(doc);
         this.#shipper.accept({
           id,
@@ -221,6 +225,23 @@ export class MlInputTransport extends TransportStream {
         });
       } catch (err) {
         this.notLogged(err);
+      }
+    }
+  }
+
+  /** Counts the values the index's limits cut or would ignore; warns once when the field limit is reached. */
+  private countLimited(flags: readonly string[]): void {
+    for (const f of flags) {
+      const fieldLimit = f.startsWith('field_limit:');
+      if (!fieldLimit && !f.startsWith('truncated_keyword:')) continue;
+      this.limitedFields++;
+      if (fieldLimit && !this.warnedFieldLimit) {
+        this.warnedFieldLimit = true;
+        this.emit('warn', {
+          severity: 'warning',
+          code: 'field_limit',
+          message: `the stream's field limit (${INDEX_LIMITS.totalFields}) is reached: new features are stored but not indexed (in _ignored), flagged field_limit:<name>`,
+        });
       }
     }
   }
@@ -265,7 +286,7 @@ export class MlInputTransport extends TransportStream {
 
   stats(): TransportStats {
     this.buildPending();
-    return this.#shipper.stats();
+    return { ...this.#shipper.stats(), limitedFields: this.limitedFields };
   }
 
   /** winston's `logger.end()`: 'finish' fires only after the flush. */

@@ -23,6 +23,12 @@ export interface TransportStats {
   spilledDocs: number;
   lastError: { message: string; at: string } | undefined;
   lastSuccessAt: string | undefined;
+  /**
+   * feature values the index's limits would have made unsearchable, flagged in `mlmon.flags`:
+   * categorical values cut to the keyword's `ignore_above` (`truncated_keyword:`) and new fields past
+   * the stream's field limit (`field_limit:`). Always set by the transport's `stats()`.
+   */
+  limitedFields?: number;
 }
 
 /** The counts the shipper keeps; the rest of the stats are read from its queue and disk buffer. */
@@ -45,7 +51,8 @@ export interface TransportProblem {
     | 'logged_after_shutdown'
     | 'auth_failed'
     | 'template_missing'
-    | 'baseline_unavailable';
+    | 'baseline_unavailable'
+    | 'field_limit';
   message: string;
   count?: number;
   /** the HTTP status of the cluster's answer, when there was one */
