@@ -11,7 +11,7 @@ import { ConfigError, ExitCode, MlmonError } from '../contract/errors.js';
 import { requestViaClient } from '../es/raw-request.js';
 import type { AppliedEntry, PlanEntry, Planned, RemoveEntry } from '../setup/installer.js';
 import { kibanaFromEnv } from '../setup/kibana.js';
-import type { ApiKey } from '../setup/security-assets.js';
+import { type ApiKey, DEFAULT_API_KEY_EXPIRATION, validApiKeyExpiration } from '../setup/security-assets.js';
 import { applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup-plan.js';
 import { reportMalformed, table, withClient } from './context.js';
 
@@ -24,6 +24,8 @@ interface SetupFlags {
   ilm?: boolean;
   rolesFile?: string;
   apiKeys?: boolean;
+  apiKeyExpiration?: string;
+  rotate?: boolean;
   kibana?: string;
   kibanaSpace?: string;
   baselineIndex?: string;
@@ -108,7 +110,15 @@ export function registerSetup(program: Command): void {
     .option('--retention <spec>', 'data retention per stream, e.g. predictions=7d,metrics=90d')
     .option('--ilm', 'manage retention with ILM policies where the cluster has ILM')
     .option('--roles-file <path>', 'write the roles in file-realm roles.yml format instead of the role API')
-    .option('--api-keys', 'create API keys for the shipper and the job (printed once, never logged)')
+    .option(
+      '--api-keys',
+      'API keys for the shipper and the job: created once (printed once, never logged), kept on a rerun',
+    )
+    .option(
+      '--api-key-expiration <duration>',
+      `lifetime of a new API key (default ${DEFAULT_API_KEY_EXPIRATION})`,
+    )
+    .option('--rotate', 'with --api-keys: create new keys and invalidate the active ones')
     .option('--kibana <url>', 'Kibana for data views and dashboards (default: KIBANA_URL; none: skipped)')
     .option('--kibana-space <space>', 'a Kibana space other than the default')
     .option('--config <file>', "the job's mlmon.yml: the watches mirror its rules, namespace and webhook")
@@ -124,7 +134,13 @@ export function registerSetup(program: Command): void {
         ...catalogOptions(flags),
         ...(flags.rolesFile ? { rolesFile: flags.rolesFile } : {}),
         ...(flags.apiKeys ? { apiKeys: true } : {}),
+        ...(flags.apiKeyExpiration
+          ? { apiKeyExpiration: validApiKeyExpiration(flags.apiKeyExpiration) }
+          : {}),
+        ...(flags.rotate ? { rotateApiKeys: true } : {}),
       };
+      if ((flags.rotate || flags.apiKeyExpiration) && !flags.apiKeys)
+        throw new MlmonError('--rotate and --api-key-expiration go with --api-keys', { exit: 'usage' });
       const kibana = kibanaFromEnv(flags.kibana, process.env, flags.kibanaSpace);
       if (kibana) options.kibana = kibana;
       if (flags.only) options.only = parseKinds(flags.only);
