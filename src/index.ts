@@ -13,4 +13,9 @@ export { MlInputTransport, type MlInputTransportOptions } from './transport/ml-i
 export { type TransportOptions, transportDefaults } from './transport/options.js';
 export type { PredictionLog } from './transport/prediction.js';
 export { installShutdownHooks, type ShutdownHookOptions } from './transport/shutdown-hooks.js';
-export type { ShutdownReport, TransportProblem, TransportStats } from './transport/transport-stats.js';
+export type {
+  ShutdownReport,
+  TransportProblem,
+  TransportStats,
+  TransportWarning,
+} from './transport/transport-stats.js';

@@ -11,7 +11,7 @@ import { MlmonError } from '../contract/errors.js';
 import { BASELINES_INDEX } from '../contract/streams.js';
 import { requestViaClient } from '../es/raw-request.js';
 import { installBaselinePipelines } from '../setup/baseline-pipelines.js';
-import { fmt, table, withClient } from './context.js';
+import { fmt, reportMalformed, table, withClient } from './context.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -204,7 +204,9 @@ export function registerBaseline(program: Command): void {
     .option('--index <name>', 'baseline index', BASELINES_INDEX)
     .option('--json', 'print JSON')
     .action(async (flags: { model?: string; index: string; json?: boolean }, cmd: Command) => {
-      const list = await withClient(cmd, (client) => listBaselines(client, flags.model, flags.index));
+      const list = await withClient(cmd, (client) =>
+        listBaselines(client, flags.model, flags.index, reportMalformed),
+      );
       if (flags.json) console.log(JSON.stringify(list, null, 2));
       else if (list.length === 0) console.log('no baselines stored');
       else
@@ -228,7 +230,9 @@ export function registerBaseline(program: Command): void {
         flags: { index: string; json?: boolean },
         cmd: Command,
       ) => {
-        const b = await withClient(cmd, (client) => getBaseline(client, model, version, flags.index));
+        const b = await withClient(cmd, (client) =>
+          getBaseline(client, model, version, flags.index, reportMalformed),
+        );
         if (!b) {
           throw new MlmonError(`no baseline for ${model}${version ? `@${version}` : ''}`, {
             exit: 'badInput',
@@ -260,8 +264,8 @@ export function registerBaseline(program: Command): void {
       ) => {
         const [a, b] = await withClient(cmd, (client) =>
           Promise.all([
-            getBaseline(client, model, from, flags.index),
-            getBaseline(client, model, to, flags.index),
+            getBaseline(client, model, from, flags.index, reportMalformed),
+            getBaseline(client, model, to, flags.index, reportMalformed),
           ]),
         );
         for (const [v, x] of [

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Command } from 'commander';
+import type { MalformedBaseline } from '../baseline/baseline-reader.js';
 import { createClient } from '../es/connection.js';
 import { explainEsError } from '../es/explain.js';
 import { readLocalNodeState } from '../es/local-node.js';
@@ -52,4 +53,14 @@ export function fmt(n: number | undefined, digits = 4): string {
   if (n === undefined || Number.isNaN(n)) return '-';
   if (Number.isInteger(n)) return String(n);
   return Number(n.toPrecision(digits)).toString();
+}
+
+const reportedMalformed = new Set<string>();
+
+/** Prints, once per document, a stored baseline of another shape that a command skipped. */
+export function reportMalformed(m: MalformedBaseline): void {
+  const key = `${m.index}/${m.id}`;
+  if (reportedMalformed.has(key)) return;
+  reportedMalformed.add(key);
+  process.stderr.write(`mlmon: skipped the stored baseline document ${m.id} in ${m.index}: ${m.problem}\n`);
 }

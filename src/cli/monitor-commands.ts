@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { getBaseline, listBaselines } from '../baseline/baseline-reader.js';
-import { loadConfig, type MlmonConfig } from '../config/mlmon-config.js';
-import { parseDuration, parseTime } from '../config/time.js';
+import { loadConfig, type MlmonConfig, parseWindowEvery } from '../config/mlmon-config.js';
+import { parseTime } from '../config/time.js';
 import { ExitCode, MlmonError } from '../contract/errors.js';
 import { MetricsExporter } from '../job/exporter.js';
 import { type RunReport, runOnce } from '../job/runner.js';
 import { JobState } from '../job/state.js';
 import { computeWindow, type WindowMetrics } from '../metrics/window.js';
-import { fmt, table, withClient } from './context.js';
+import { fmt, reportMalformed, table, withClient } from './context.js';
 
 function metricsTable(m: WindowMetrics): string {
   const rows = Object.entries(m.features).map(([name, f]) => [
@@ -82,14 +82,18 @@ export function registerMonitor(program: Command): void {
         if (to <= from) throw new MlmonError('--to must be after --from', { exit: 'usage' });
         const m = await withClient(cmd, async (client) => {
           const b =
-            (await getBaseline(client, o.model, o.version, config.baselineIndex)) ??
-            (o.version ? await getBaseline(client, o.model, undefined, config.baselineIndex) : undefined);
+            (await getBaseline(client, o.model, o.version, config.baselineIndex, reportMalformed)) ??
+            (o.version
+              ? await getBaseline(client, o.model, undefined, config.baselineIndex, reportMalformed)
+              : undefined);
           if (!b)
             throw new MlmonError(`no baseline for ${o.model}`, {
               exit: 'badInput',
               fix: `mlmon baseline --model ${o.model} --version <v> --from <file>`,
             });
-          const known = (await listBaselines(client, o.model, config.baselineIndex)).map((s) => s.version);
+          const known = (await listBaselines(client, o.model, config.baselineIndex, reportMalformed)).map(
+            (s) => s.version,
+          );
           const spec = {
             model: o.model,
             from: new Date(from),
@@ -133,6 +137,8 @@ export function registerMonitor(program: Command): void {
         cmd: Command,
       ) => {
         const config = configOf(cmd);
+        // --every sets the window size too: one window per run (checked before anything starts)
+        const everyMs = o.every ? parseWindowEvery(o.every, '--every') : config.window.everyMs;
         const exporter = o.metricsPort ? new MetricsExporter() : undefined;
         if (exporter) {
           const port = await exporter.listen(Number(o.metricsPort));
@@ -154,17 +160,19 @@ export function registerMonitor(program: Command): void {
             from: parseTime(o.backfill[0] as string, '--backfill from'),
             to: parseTime(o.backfill[1] as string, '--backfill to'),
           };
-          print(await withClient(cmd, (client) => runOnce(client, config, { backfill })));
+          print(
+            await withClient(cmd, (client) =>
+              runOnce(client, config, { backfill, onMalformed: reportMalformed }),
+            ),
+          );
           await exporter?.close();
           return;
         }
         if (o.once) {
-          print(await withClient(cmd, (client) => runOnce(client, config)));
+          print(await withClient(cmd, (client) => runOnce(client, config, { onMalformed: reportMalformed })));
           await exporter?.close();
           return;
         }
-        // --every sets the window size too: one window per run
-        const everyMs = o.every ? parseDuration(o.every, '--every') : config.window.everyMs;
         config.window.everyMs = everyMs;
         let stopping = false;
         let wake: (() => void) | undefined;
@@ -176,7 +184,9 @@ export function registerMonitor(program: Command): void {
         process.once('SIGINT', stop);
         while (!stopping) {
           try {
-            print(await withClient(cmd, (client) => runOnce(client, config)));
+            print(
+              await withClient(cmd, (client) => runOnce(client, config, { onMalformed: reportMalformed })),
+            );
           } catch (err) {
             // a cluster error: say so and try again at the next tick
             process.stderr.write(`mlmon run: ${(err as Error).message}; retrying in ${everyMs / 1000}s\n`);

@@ -13,9 +13,9 @@ import type { AppliedEntry, PlanEntry, Planned, RemoveEntry } from '../setup/ins
 import { kibanaFromEnv } from '../setup/kibana.js';
 import { checkLive, type LiveReport, problemLines } from '../setup/live-check.js';
 import { type ReplaceReport, replacePlainIndex, rollOver, streamsToRollOver } from '../setup/repair.js';
-import type { ApiKey } from '../setup/security-assets.js';
+import { type ApiKey, DEFAULT_API_KEY_EXPIRATION, validApiKeyExpiration } from '../setup/security-assets.js';
 import { applySetup, drift, planSetup, type SetupOptions, teardown } from '../setup/setup-plan.js';
-import { table, withClient } from './context.js';
+import { reportMalformed, table, withClient } from './context.js';
 
 interface SetupFlags {
   dryRun?: boolean;
@@ -26,6 +26,8 @@ interface SetupFlags {
   ilm?: boolean;
   rolesFile?: string;
   apiKeys?: boolean;
+  apiKeyExpiration?: string;
+  rotate?: boolean;
   kibana?: string;
   kibanaSpace?: string;
   baselineIndex?: string;
@@ -118,7 +120,15 @@ export function registerSetup(program: Command): void {
     .option('--retention <spec>', 'data retention per stream, e.g. predictions=7d,metrics=90d')
     .option('--ilm', 'manage retention with ILM policies where the cluster has ILM')
     .option('--roles-file <path>', 'write the roles in file-realm roles.yml format instead of the role API')
-    .option('--api-keys', 'create API keys for the shipper and the job (printed once, never logged)')
+    .option(
+      '--api-keys',
+      'API keys for the shipper and the job: created once (printed once, never logged), kept on a rerun',
+    )
+    .option(
+      '--api-key-expiration <duration>',
+      `lifetime of a new API key (default ${DEFAULT_API_KEY_EXPIRATION})`,
+    )
+    .option('--rotate', 'with --api-keys: create new keys and invalidate the active ones')
     .option('--kibana <url>', 'Kibana for data views and dashboards (default: KIBANA_URL; none: skipped)')
     .option('--kibana-space <space>', 'a Kibana space other than the default')
     .option('--config <file>', "the job's mlmon.yml: the watches mirror its rules, namespace and webhook")
@@ -134,7 +144,13 @@ export function registerSetup(program: Command): void {
         ...catalogOptions(flags),
         ...(flags.rolesFile ? { rolesFile: flags.rolesFile } : {}),
         ...(flags.apiKeys ? { apiKeys: true } : {}),
+        ...(flags.apiKeyExpiration
+          ? { apiKeyExpiration: validApiKeyExpiration(flags.apiKeyExpiration) }
+          : {}),
+        ...(flags.rotate ? { rotateApiKeys: true } : {}),
       };
+      if ((flags.rotate || flags.apiKeyExpiration) && !flags.apiKeys)
+        throw new MlmonError('--rotate and --api-key-expiration go with --api-keys', { exit: 'usage' });
       const kibana = kibanaFromEnv(flags.kibana, process.env, flags.kibanaSpace);
       if (kibana) options.kibana = kibana;
       if (flags.only) options.only = parseKinds(flags.only);
@@ -143,7 +159,7 @@ export function registerSetup(program: Command): void {
       const baselineIndex = flags.baselineIndex ?? config.baselineIndex;
       await withClient(cmd, async (client, where) => {
         const request = requestViaClient(client);
-        options.baselines = await allBaselines(client, baselineIndex);
+        options.baselines = await allBaselines(client, baselineIndex, reportMalformed);
         const keys: ApiKey[] = [];
         const plan = await planSetup(request, options, keys).catch((err: unknown) => {
           if (err instanceof MlmonError && !/nothing was applied/.test(`${err.message} ${err.fix}`))
@@ -258,7 +274,7 @@ export function registerSetup(program: Command): void {
         const result = await teardown(requestViaClient(client), {
           ...o,
           keepData: Boolean(flags.keepData),
-          baselines: await allBaselines(client, flags.baselineIndex ?? config.baselineIndex),
+          baselines: await allBaselines(client, flags.baselineIndex ?? config.baselineIndex, reportMalformed),
           watches: watchOptions(config),
           ...(kibana ? { kibana } : {}),
         });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { ConfigError } from '../contract/errors.js';
+import { MIN_WINDOW_EVERY_MS } from '../contract/limits.js';
 import { BASELINES_INDEX, DEFAULT_NAMESPACE, streamPattern, validateNamespace } from '../contract/streams.js';
 import type { Rules, Thresholds } from '../rules/rule-settings.js';
 import { defaultRules } from '../rules/rule-table.js';
@@ -96,6 +97,18 @@ function ruleValues(v: Obj, path: string, base: Omit<Rules, 'features'>): Partia
   return out;
 }
 
+/** `window.every` or `--every`: a duration of at least MIN_WINDOW_EVERY_MS (README, "mlmon.yml"). */
+export function parseWindowEvery(v: unknown, path: string): number {
+  const ms = parseDuration(v, path);
+  if (ms < MIN_WINDOW_EVERY_MS)
+    throw new ConfigError(
+      path,
+      `must be at least ${MIN_WINDOW_EVERY_MS / 1000}s, got ${String(v)}`,
+      'windows shorter than that would search the cluster in a loop with too few documents to judge',
+    );
+  return ms;
+}
+
 export function parseConfig(text: string, file = 'mlmon.yml'): MlmonConfig {
   let doc: unknown;
   try {
@@ -132,7 +145,7 @@ export function parseConfig(text: string, file = 'mlmon.yml'): MlmonConfig {
   if (doc.window !== undefined) {
     if (!isObj(doc.window)) throw new ConfigError('window', 'must be a mapping');
     only(doc.window, 'window', ['every', 'delay', 'max_catch_up']);
-    if (doc.window.every !== undefined) c.window.everyMs = parseDuration(doc.window.every, 'window.every');
+    if (doc.window.every !== undefined) c.window.everyMs = parseWindowEvery(doc.window.every, 'window.every');
     if (doc.window.delay !== undefined) c.window.delayMs = parseDuration(doc.window.delay, 'window.delay');
     if (doc.window.max_catch_up !== undefined)
       c.window.maxCatchUp = number(doc.window.max_catch_up, 'window.max_catch_up', 1);

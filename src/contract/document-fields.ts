@@ -16,6 +16,8 @@ export const FIELDS = {
   na: 'mlmon.na',
   flags: 'mlmon.flags',
   baselineId: 'mlmon.baseline_id',
+  /** Elasticsearch's metadata field: the fields of a document it kept in _source but did not index */
+  ignored: '_ignored',
 } as const;
 
 /** A feature's field for its kind: `mlmon.features.num.age`. */

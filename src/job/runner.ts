@@ -1,5 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
-import { getBaseline, listBaselines } from '../baseline/baseline-reader.js';
+import {
+  getBaseline,
+  listBaselines,
+  type MalformedBaseline,
+  type OnMalformed,
+} from '../baseline/baseline-reader.js';
 import type { MlmonConfig } from '../config/mlmon-config.js';
 import type { Baseline } from '../contract/baseline-document.js';
 import { MlmonError } from '../contract/errors.js';
@@ -25,22 +30,29 @@ export interface RunReport {
   notifyFailures: string[];
   firing: AlertState[];
   metrics: WindowMetrics[];
+  /** stored baseline documents of another shape: skipped, with the id and what is wrong */
+  malformedBaselines: MalformedBaseline[];
 }
 
 export interface RunOptions {
   now?: number;
   /** compute these windows instead of those since the checkpoint; the checkpoint is left alone */
   backfill?: { from: number; to: number };
+  /** told of each malformed stored baseline as it is met (the report lists them too) */
+  onMalformed?: OnMalformed;
 }
 
 /** The models to monitor: the configured ones, else every model with a baseline. */
 async function modelsOf(
   client: Client,
   config: MlmonConfig,
+  onMalformed: OnMalformed,
 ): Promise<{ name: string; versions?: string[] }[]> {
   if (config.models.length) return config.models;
   const names = [
-    ...new Set((await listBaselines(client, undefined, config.baselineIndex)).map((s) => s.model)),
+    ...new Set(
+      (await listBaselines(client, undefined, config.baselineIndex, onMalformed)).map((s) => s.model),
+    ),
   ];
   return names.map((name) => ({ name }));
 }
@@ -99,9 +111,10 @@ async function baselineFor(
   client: Client,
   config: MlmonConfig,
   model: string,
-  version?: string,
+  version: string | undefined,
+  onMalformed: OnMalformed,
 ): Promise<Baseline> {
-  const b = await getBaseline(client, model, version, config.baselineIndex);
+  const b = await getBaseline(client, model, version, config.baselineIndex, onMalformed);
   if (!b) {
     throw new MlmonError(
       `no baseline for ${model}${version ? `@${version}` : ''} in ${config.baselineIndex}`,
@@ -135,9 +148,17 @@ export async function runOnce(
     notifyFailures: [],
     firing: [],
     metrics: [],
+    malformedBaselines: [],
   };
-  for (const model of await modelsOf(client, config)) {
-    const known = (await listBaselines(client, model.name, config.baselineIndex)).map((s) => s.version);
+  const onMalformed: OnMalformed = (m) => {
+    if (report.malformedBaselines.some((x) => x.id === m.id && x.index === m.index)) return;
+    report.malformedBaselines.push(m);
+    opts.onMalformed?.(m);
+  };
+  for (const model of await modelsOf(client, config, onMalformed)) {
+    const known = (await listBaselines(client, model.name, config.baselineIndex, onMalformed)).map(
+      (s) => s.version,
+    );
     const targets = model.versions?.length ? model.versions : [undefined];
     let windows: Window[];
     if (opts.backfill) windows = backfillWindows(opts.backfill.from, opts.backfill.to, config.window.everyMs);
@@ -154,7 +175,7 @@ export async function runOnce(
     }
     for (const w of windows) {
       for (const version of targets) {
-        const b = await baselineFor(client, config, model.name, version);
+        const b = await baselineFor(client, config, model.name, version, onMalformed);
         const spec = {
           model: model.name,
           from: w.from,

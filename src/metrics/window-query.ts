@@ -125,6 +125,8 @@ export function windowRequest(spec: WindowSpec, b: Baseline): estypes.SearchRequ
   const aggs: Record<string, estypes.AggregationsAggregationContainer> = {
     versions: { terms: { field: FIELDS.version, size: 50 } },
     latency: { percentiles: { field: FIELDS.latencyMs, percents: [50, 95, 99] } },
+    // fields the index did not index (past the field limit, or ignore_above): reported, not guessed
+    ignored: { terms: { field: FIELDS.ignored, size: 50 } },
   };
   for (const e of featureEntries(b)) Object.assign(aggs, featureAggs(e));
   return {

@@ -21,6 +21,8 @@ export interface WindowStatistics {
   prediction?: FeatureStatistics;
   versions: { version: string; docs: number }[];
   latency_ms: { p50: number | null; p95: number | null; p99: number | null };
+  /** fields Elasticsearch kept in _source but did not index, with the documents they occur in */
+  ignored_fields: { field: string; docs: number }[];
 }
 
 type Aggs = Record<string, unknown>;
@@ -151,5 +153,6 @@ export function windowStatistics(b: Baseline, res: estypes.SearchResponse): Wind
     ...(prediction ? { prediction } : {}),
     versions: buckets(a, 'versions').map((bk) => ({ version: String(bk.key), docs: bk.doc_count })),
     latency_ms: { p50: latency['50.0'] ?? null, p95: latency['95.0'] ?? null, p99: latency['99.0'] ?? null },
+    ignored_fields: buckets(a, 'ignored').map((bk) => ({ field: String(bk.key), docs: bk.doc_count })),
   };
 }

@@ -22,6 +22,8 @@ export interface WindowMetrics {
   prediction?: FeatureMetrics;
   versions: { version: string; docs: number }[];
   latency_ms: { p50: number | null; p95: number | null; p99: number | null };
+  /** fields the index ignored in this window (`_ignored`): features past the field limit, values past ignore_above */
+  ignored_fields: { field: string; docs: number }[];
   alerts: Alert[];
 }
 
@@ -70,6 +72,7 @@ export function windowMetrics(
     features,
     versions: s.versions,
     latency_ms: s.latency_ms,
+    ignored_fields: s.ignored_fields,
     alerts,
   };
   if (s.prediction)

@@ -2,7 +2,7 @@ import { ASSET_PATHS } from '../assets/layout.js';
 import { readTextAsset } from '../assets/package-files.js';
 import type { Baseline } from '../contract/baseline-document.js';
 import { ECS_VERSION } from '../contract/document-fields.js';
-import { EMPTY_STRING_IS_NA, FIELD_LIMITS } from '../contract/limits.js';
+import { EMPTY_STRING_IS_NA, FIELD_LIMITS, INDEX_LIMITS } from '../contract/limits.js';
 import { STREAMS, streamPrefix } from '../contract/streams.js';
 import { TOKENIZER_VERSION } from '../contract/tokenizer.js';
 
@@ -44,6 +44,7 @@ export interface PipelineOptions {
 /** The sanitize limits the pipeline applies: the transport's defaults (one place: contract/limits.ts). */
 export const INGEST_LIMITS = {
   max_string_length: FIELD_LIMITS.maxStringLength,
+  max_category_length: INDEX_LIMITS.categoryIgnoreAbove,
   max_features: FIELD_LIMITS.maxFeatures,
   max_array_length: FIELD_LIMITS.maxArrayLength,
   max_depth: FIELD_LIMITS.maxDepth,

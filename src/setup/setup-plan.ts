@@ -136,7 +136,7 @@ export async function planSetup(
   esAssets.splice(firstTemplate, 0, ...pipelines.assets);
   entries.push(...(await planAssets(request, esAssets)));
   entries.push(...(await roleEntries(capabilities, o, request)));
-  entries.push(...apiKeyEntries(capabilities, o, request, keys));
+  entries.push(...(await apiKeyEntries(capabilities, o, request, keys)));
   const watches = watchAssets(o);
   if (capabilities.watcher) entries.push(...(await planAssets(request, watches)));
   else

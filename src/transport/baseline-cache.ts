@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { getBaseline } from '../baseline/baseline-reader.js';
+import { getBaseline, type MalformedBaseline } from '../baseline/baseline-reader.js';
 import type { Baseline } from '../contract/baseline-document.js';
 import type { FeatureKind } from '../contract/features.js';
 import type { SanitizeOptions } from './sanitize.js';
@@ -76,9 +76,12 @@ export class BaselineCache {
   private load(model: string, version: string, slot: Slot): void {
     slot.loading = (async () => {
       try {
+        // a stored document of another shape is reported and not used
+        const malformed = (m: MalformedBaseline) =>
+          this.opts.onError(`baseline document ${m.id} in ${m.index} is malformed (${m.problem}): not used`);
         const b =
-          (await getBaseline(this.client, model, version, this.opts.index)) ??
-          (await getBaseline(this.client, model, undefined, this.opts.index));
+          (await getBaseline(this.client, model, version, this.opts.index, malformed)) ??
+          (await getBaseline(this.client, model, undefined, this.opts.index, malformed));
         slot.context = b ? contextOf(b, this.opts.sanitize) : undefined;
       } catch (err) {
         // keep what we had; try again at the next refresh

@@ -9,6 +9,25 @@ import type { MalformedLine, SpillStore } from './spill.js';
 import type { ShipperCounters, TransportProblem } from './transport-stats.js';
 
 /**
+ * A reason fit for an event: Elasticsearch's parse errors end with "Preview of field's value: ..."
+ * (the application's data), which stays in the dead letter only.
+ */
+export function withoutValues(reason: string | undefined): string {
+  if (!reason) return '';
+  const at = reason.indexOf("Preview of field's value");
+  return at < 0 ? reason : reason.slice(0, at).trimEnd();
+}
+
+function itemFields(item: ItemResult): { status: number; errorType?: string; reason: string } {
+  const out: { status: number; errorType?: string; reason: string } = {
+    status: item.status,
+    reason: withoutValues(item.reason),
+  };
+  if (item.errorType) out.errorType = item.errorType;
+  return out;
+}
+
+/**
  * Carries out the decisions of item-outcome.ts for one answered batch: counts, reports, puts what
  * is kept back in the queue, turns rejections into dead letters, and releases disk segments.
  */
@@ -66,8 +85,10 @@ export class BatchResults {
       this.problem({
         severity: auth ? 'error' : 'warning',
         code: auth ? 'auth_failed' : 'cluster_unavailable',
-        message: `${what}: ${error.reason}; keeping the documents and retrying with backoff`,
-        error: error.cause,
+        message: `${what}: ${withoutValues(error.reason)}; keeping the documents and retrying with backoff`,
+        ...(error.status !== undefined ? { status: error.status } : {}),
+        errorType: error.errorType,
+        reason: withoutValues(error.reason),
       });
     }
   }
@@ -110,7 +131,8 @@ export class BatchResults {
             this.problem({
               severity: 'error',
               code: 'auth_failed',
-              message: `not allowed to write to ${e.index} (${item.status} ${item.errorType ?? ''}: ${item.reason ?? ''}); keeping the documents and retrying`,
+              message: `not allowed to write to ${e.index} (${item.status} ${item.errorType ?? ''}: ${withoutValues(item.reason)}); keeping the documents and retrying`,
+              ...itemFields(item),
             });
           }
           again.push(e);
@@ -151,8 +173,9 @@ export class BatchResults {
     this.problem({
       severity: 'error',
       code: 'failed',
-      message: `dead letter ${e.id} could not be stored either (${item.status} ${item.errorType ?? ''}: ${item.reason ?? ''})`,
+      message: `dead letter ${e.id} could not be stored either (${item.status} ${item.errorType ?? ''}: ${withoutValues(item.reason)})`,
       count: 1,
+      ...itemFields(item),
     });
     this.settle(e);
   }
@@ -162,8 +185,9 @@ export class BatchResults {
     this.problem({
       severity: 'warning',
       code: 'dead_lettered',
-      message: `document ${e.id} rejected (${item.status} ${item.errorType ?? ''}: ${item.reason ?? ''}); sent to ${this.opts.deadLetterIndex}`,
+      message: `document ${e.id} rejected (${item.status} ${item.errorType ?? ''}: ${withoutValues(item.reason)}); sent to ${this.opts.deadLetterIndex}`,
       count: 1,
+      ...itemFields(item),
     });
     this.queue.pushRetry(deadLetterEntry(e, item, this.opts));
   }

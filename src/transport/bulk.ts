@@ -22,7 +22,9 @@ export class BulkRequestError extends Error {
     readonly status: number | undefined,
     /** the server's own reason when there is one ("action [indices:data/write/bulk] is unauthorized ..."), else the message */
     readonly reason: string,
-    /** what the client threw: reported as is in the `warn` event */
+    /** the server's error type (`security_exception`), else the client error's name (`ConnectionError`) */
+    readonly errorType: string,
+    /** what the client threw: its `meta` holds the request body, so it is never put in an event */
     override readonly cause: Error,
   ) {
     super(message);
@@ -33,19 +35,21 @@ export type BulkOutcome =
   | { kind: 'items'; items: ItemResult[] }
   | { kind: 'failed'; error: BulkRequestError };
 
-/** The server's own reason, from any client error that carries the response body. */
-function serverReason(error: Error): string | undefined {
-  const body = (error as { meta?: { body?: { error?: { reason?: string } } } }).meta?.body;
-  return body?.error?.reason;
+/** The server's own error, from any client error that carries the response body. */
+function serverError(error: Error): { type?: string; reason?: string } | undefined {
+  const body = (error as { meta?: { body?: { error?: { type?: string; reason?: string } } } }).meta?.body;
+  return typeof body === 'object' && body !== null ? body.error : undefined;
 }
 
 /** What the client threw, as the typed error the shipper decides on. */
 export function toBulkRequestError(err: unknown): BulkRequestError {
   const error = err instanceof Error ? err : new Error(String(err));
-  const reason = serverReason(error) ?? error.message;
+  const server = serverError(error);
+  const reason = server?.reason ?? error.message;
+  const errorType = server?.type ?? error.name;
   // only a ResponseError is an answer from the cluster; the others never reached it
   const status = err instanceof errors.ResponseError ? (err.meta.statusCode ?? 0) : undefined;
-  return new BulkRequestError(error.message, status, reason, error);
+  return new BulkRequestError(error.message, status, reason, errorType, error);
 }
 
 /** One `_bulk` request of `create` actions with the pre-serialized documents; never throws. */
@@ -85,7 +89,10 @@ export async function sendBulk(
     });
     if (items.length !== entries.length) {
       const error = new Error(`bulk response had ${items.length} items for ${entries.length} documents`);
-      return { kind: 'failed', error: new BulkRequestError(error.message, undefined, error.message, error) };
+      return {
+        kind: 'failed',
+        error: new BulkRequestError(error.message, undefined, error.message, 'bad_bulk_response', error),
+      };
     }
     return { kind: 'items', items };
   } catch (err) {

@@ -109,12 +109,13 @@ export function toDocument(p: PredictionLog, opts: DocumentOptions): PredictionD
 }
 
 function present(f: TypedFeatures, name: string): boolean {
+  // own properties only: "constructor" is `in` every object
   return (
-    (f.num !== undefined && name in f.num) ||
-    (f.cat !== undefined && name in f.cat) ||
-    (f.text !== undefined && name in f.text) ||
-    (f.bool !== undefined && name in f.bool) ||
-    (f.date !== undefined && name in f.date)
+    (f.num !== undefined && Object.hasOwn(f.num, name)) ||
+    (f.cat !== undefined && Object.hasOwn(f.cat, name)) ||
+    (f.text !== undefined && Object.hasOwn(f.text, name)) ||
+    (f.bool !== undefined && Object.hasOwn(f.bool, name)) ||
+    (f.date !== undefined && Object.hasOwn(f.date, name))
   );
 }
 

@@ -7,6 +7,7 @@ import {
   fieldTypeMismatches,
   mismatchText,
 } from '../contract/field-types.js';
+import { INDEX_LIMITS } from '../contract/limits.js';
 import { createClient } from '../es/connection.js';
 import { BaselineCache } from './baseline-cache.js';
 import { toDocument } from './document.js';
@@ -15,7 +16,12 @@ import { type ResolvedTransportOptions, resolveTransportOptions, type TransportO
 import type { PredictionLog } from './prediction.js';
 import { registerTransportMetrics } from './prometheus.js';
 import { Shipper } from './shipper.js';
-import type { ShutdownReport, TransportStats } from './transport-stats.js';
+import type {
+  ShutdownReport,
+  TransportProblem,
+  TransportStats,
+  TransportWarning,
+} from './transport-stats.js';
 
 export type MlInputTransportOptions = TransportOptions & TransportStream.TransportStreamOptions;
 
@@ -30,6 +36,19 @@ const CONNECTION_KEYS = [
   'caFingerprint',
   'tlsVerify',
 ] as const;
+
+/**
+ * What a `warn` listener gets: codes, counts and the cluster's status, error type and reason, never
+ * the client's error object (its `meta` holds the request, with documents and headers).
+ */
+function toWarning(p: TransportProblem): TransportWarning {
+  const w: TransportWarning = { severity: p.severity, code: p.code, message: p.message };
+  if (p.count !== undefined) w.count = p.count;
+  if (p.status !== undefined) w.status = p.status;
+  if (p.errorType !== undefined) w.errorType = p.errorType;
+  if (p.reason !== undefined) w.reason = p.reason;
+  return w;
+}
 
 /**
  * The winston transport for predictions. `log()` turns a prediction into a document and hands it
@@ -51,16 +70,20 @@ function copyFeatures(features: Record<string, unknown>): Record<string, unknown
 }
 
 export class MlInputTransport extends TransportStream {
-  readonly client: Client;
+  // The client (which holds the credentials), the shipper and the baseline cache (which hold the
+  // client) are private class fields: util.inspect and JSON.stringify cannot reach them.
+  readonly #client: Client;
+  readonly #shipper: Shipper;
+  readonly #baselines: BaselineCache | undefined;
   readonly options: ResolvedTransportOptions;
-  private readonly shipper: Shipper;
   private readonly ownsClient: boolean;
   private shutdownPromise: Promise<ShutdownReport> | undefined;
-  private readonly baselines: BaselineCache | undefined;
-  private readonly baselineOf = (model: string, version: string) => this.baselines?.get(model, version);
+  private readonly baselineOf = (model: string, version: string) => this.#baselines?.get(model, version);
   /** predictions taken by logPrediction, not yet documents (at most MAX_PENDING) */
   private pending: { prediction: PredictionLog; level: string }[] = [];
   private buildScheduled = false;
+  private limitedFields = 0;
+  private warnedFieldLimit = false;
   private readonly buildLater = () => {
     this.buildScheduled = false;
     this.buildPending();
@@ -74,17 +97,17 @@ export class MlInputTransport extends TransportStream {
     // every option is checked here: a bad one fails now, naming itself, not later in the background
     this.options = resolveTransportOptions(opts);
     this.ownsClient = !opts.client;
-    if (opts.client) this.client = opts.client;
+    if (opts.client) this.#client = opts.client;
     else {
       const connection = Object.fromEntries(
         CONNECTION_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]),
       );
-      this.client = createClient(connection, { requestTimeout: this.options.requestTimeoutMs });
+      this.#client = createClient(connection, { requestTimeout: this.options.requestTimeoutMs });
     }
-    this.shipper = new Shipper(this.client, this.options);
-    this.shipper.on('warn', (p) => this.emit('warn', p));
+    this.#shipper = new Shipper(this.#client, this.options);
+    this.#shipper.on('warn', (p: TransportProblem) => this.emit('warn', toWarning(p)));
     if (this.options.baseline) {
-      this.baselines = new BaselineCache(this.client, {
+      this.#baselines = new BaselineCache(this.#client, {
         ...this.options.baseline,
         sanitize: this.options.sanitize,
         onError: (message) =>
@@ -92,7 +115,7 @@ export class MlInputTransport extends TransportStream {
       });
       // the default model's baseline starts loading now, so the first predictions find it
       if (this.options.defaults.model)
-        this.baselines.get(this.options.defaults.model, this.options.defaults.version ?? 'unknown');
+        this.#baselines.get(this.options.defaults.model, this.options.defaults.version ?? 'unknown');
     }
     if (opts.metricsRegistry) {
       registerTransportMetrics(
@@ -107,13 +130,18 @@ export class MlInputTransport extends TransportStream {
     if (opts.checkTemplate !== false) void this.checkTemplate();
   }
 
+  /** The Elasticsearch client the transport sends with. */
+  get client(): Client {
+    return this.#client;
+  }
+
   /**
    * Without the product's template, a cluster maps features dynamically (a first integer makes a
    * `long` field that later truncates decimals): say so once, at start, without waiting for it.
    */
   private async checkTemplate(): Promise<void> {
     try {
-      const sim = await this.client.indices.simulateIndexTemplate(
+      const sim = await this.#client.indices.simulateIndexTemplate(
         { name: this.options.dataStream },
         { requestTimeout: 10_000 },
       );
@@ -158,16 +186,22 @@ export class MlInputTransport extends TransportStream {
     }
   }
 
-  override log(info: Record<string, unknown>, callback: () => void): void {
+  /**
+   * winston's entry point. The callback is optional (winston's conformance suite calls `log(info)`
+   * alone); `logged` is emitted on the next tick, as winston's own transports do.
+   */
+  override log(info: Record<string, unknown>, callback?: () => void): boolean {
     if (info && typeof info === 'object' && 'features' in info) {
       this.logPrediction(
         info as unknown as PredictionLog,
         typeof info.level === 'string' ? info.level : 'info',
       );
     } else {
-      this.shipper.countIgnored();
+      this.#shipper.countIgnored();
     }
-    callback();
+    setImmediate(() => this.emit('logged', info));
+    if (typeof callback === 'function') callback();
+    return true;
   }
 
   /** Queues one prediction. Returns at once; never throws, whatever `p` holds. */
@@ -179,7 +213,7 @@ export class MlInputTransport extends TransportStream {
           : { features: p as Record<string, unknown> };
       const sampleRate = this.options.sampleRate;
       if (sampleRate < 1 && Math.random() >= sampleRate) {
-        this.shipper.countSampledOut();
+        this.#shipper.countSampledOut();
         return;
       }
       // the call keeps only what must be taken now: the time, and the caller's top-level objects
@@ -214,8 +248,9 @@ export class MlInputTransport extends TransportStream {
           defaults: this.options.defaults,
           baseline: this.baselineOf,
         });
+        if (doc.mlmon.flags) this.countLimited(doc.mlmon.flags);
         const line = JSON.stringify(doc);
-        this.shipper.accept({
+        this.#shipper.accept({
           id,
           index: this.options.dataStream,
           line,
@@ -224,6 +259,23 @@ export class MlInputTransport extends TransportStream {
         });
       } catch (err) {
         this.notLogged(err);
+      }
+    }
+  }
+
+  /** Counts the values the index's limits cut or would ignore; warns once when the field limit is reached. */
+  private countLimited(flags: readonly string[]): void {
+    for (const f of flags) {
+      const fieldLimit = f.startsWith('field_limit:');
+      if (!fieldLimit && !f.startsWith('truncated_keyword:')) continue;
+      this.limitedFields++;
+      if (fieldLimit && !this.warnedFieldLimit) {
+        this.warnedFieldLimit = true;
+        this.emit('warn', {
+          severity: 'warning',
+          code: 'field_limit',
+          message: `the stream's field limit (${INDEX_LIMITS.totalFields}) is reached: new features are stored but not indexed (in _ignored), flagged field_limit:<name>`,
+        });
       }
     }
   }
@@ -246,12 +298,12 @@ export class MlInputTransport extends TransportStream {
     model = this.options.defaults.model ?? 'unknown',
     version = this.options.defaults.version ?? 'unknown',
   ): Promise<string | undefined> {
-    return (await this.baselines?.ready(model, version))?.id;
+    return (await this.#baselines?.ready(model, version))?.id;
   }
 
   flush(timeoutMs?: number): Promise<boolean> {
     this.buildPending();
-    return this.shipper.flush(timeoutMs);
+    return this.#shipper.flush(timeoutMs);
   }
 
   /** Flushes memory and disk within `timeoutMs`; what is left goes to the disk buffer for the next start. */
@@ -259,8 +311,8 @@ export class MlInputTransport extends TransportStream {
     this.buildPending();
     this.shutdownPromise ??= (async () => {
       process.removeListener('beforeExit', this.onBeforeExit);
-      const report = await this.shipper.shutdown(opts.timeoutMs ?? this.options.exitFlushTimeoutMs);
-      if (this.ownsClient) await this.client.close().catch(() => undefined);
+      const report = await this.#shipper.shutdown(opts.timeoutMs ?? this.options.exitFlushTimeoutMs);
+      if (this.ownsClient) await this.#client.close().catch(() => undefined);
       return report;
     })();
     return this.shutdownPromise;
@@ -268,7 +320,7 @@ export class MlInputTransport extends TransportStream {
 
   stats(): TransportStats {
     this.buildPending();
-    return this.shipper.stats();
+    return { ...this.#shipper.stats(), limitedFields: this.limitedFields };
   }
 
   /** winston's `logger.end()`: 'finish' fires only after the flush. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { ConfigError } from '../contract/errors.js';
 import { type FeatureKind, isFeatureKind } from '../contract/features.js';
-import { EMPTY_STRING_IS_NA, FIELD_LIMITS } from '../contract/limits.js';
+import { EMPTY_STRING_IS_NA, FIELD_LIMITS, INDEX_LIMITS } from '../contract/limits.js';
 import {
   BASELINES_INDEX,
   DEFAULT_NAMESPACE,
@@ -12,7 +12,8 @@ import {
   validateNamespace,
 } from '../contract/streams.js';
 import type { ConnectionOptions } from '../es/connection.js';
-import type { SanitizeOptions } from './sanitize.js';
+import { FieldBudget } from './field-budget.js';
+import { keyedHash, type SanitizeOptions } from './sanitize.js';
 
 /** A prom-client `Registry` (structural, so prom-client stays an optional dependency of the user). */
 export interface PromRegistryLike {
@@ -237,13 +238,16 @@ export function resolveTransportOptions(
           },
     sanitize: {
       maxStringLength: positiveInt('maxStringLength', o.maxStringLength, d.maxStringLength),
+      maxCategoryLength: INDEX_LIMITS.categoryIgnoreAbove,
+      fields: new FieldBudget(),
       maxFeatures: positiveInt('maxFeatures', o.maxFeatures, d.maxFeatures),
       maxArrayLength: positiveInt('maxArrayLength', o.maxArrayLength, d.maxArrayLength),
       maxDepth: positiveInt('maxDepth', o.maxDepth, d.maxDepth),
       kinds,
       redact: new Set(o.redact ?? []),
       hash,
-      hashSecret,
+      // read only when features are hashed; kept in a closure (util.inspect cannot show it)
+      hmac: hash.size > 0 && hashSecret ? keyedHash(hashSecret) : undefined,
       emptyStringIsNa: o.emptyStringIsNa ?? d.emptyStringIsNa,
     },
   };

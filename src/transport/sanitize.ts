@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { FeatureKind } from '../contract/features.js';
+import type { FieldBudget } from './field-budget.js';
 
 /**
  * Turns whatever the application passes as features into values Elasticsearch indexes without
@@ -10,6 +11,10 @@ import type { FeatureKind } from '../contract/features.js';
 export interface SanitizeOptions {
   /** longest string kept (characters); longer ones are cut and flagged */
   maxStringLength: number;
+  /** longest categorical value: the keyword field's `ignore_above`; a longer one would not be indexed */
+  maxCategoryLength: number;
+  /** the stream's field limit, shared by every document of one transport (none: not tracked) */
+  fields?: FieldBudget;
   /** most features kept per prediction; the rest are dropped and flagged */
   maxFeatures: number;
   /** longest array kept */
@@ -20,9 +25,15 @@ export interface SanitizeOptions {
   kinds: ReadonlyMap<string, FeatureKind>;
   redact: ReadonlySet<string>;
   hash: ReadonlySet<string>;
-  hashSecret: string | undefined;
+  /** the keyed hash of `hash` features: a closure, so the secret sits in no object that can be printed */
+  hmac: ((value: string) => string) | undefined;
   /** treat "" as missing in the NA list */
   emptyStringIsNa: boolean;
+}
+
+/** HMAC-SHA256 with `secret`; the secret stays inside the returned function. */
+export function keyedHash(secret: string): (value: string) => string {
+  return (value) => createHmac('sha256', secret).update(value).digest('hex');
 }
 
 export interface TypedFeatures {
@@ -82,12 +93,16 @@ class Builder {
       return;
     }
     this.count++;
+    if (this.opts.fields && !this.opts.fields.admit(kind, name)) this.flags.push(`field_limit:${name}`);
     let bucket = this.features[kind] as Record<string, unknown> | undefined;
     if (!bucket) {
       bucket = {};
       (this.features as Record<string, unknown>)[kind] = bucket;
     }
-    bucket[name] = value;
+    // an assignment to "__proto__" would set the prototype (or do nothing) and the feature would vanish
+    if (name === '__proto__')
+      Object.defineProperty(bucket, name, { value, enumerable: true, writable: true, configurable: true });
+    else bucket[name] = value;
   }
 
   private string(name: string, value: string, declared: FeatureKind | undefined): void {
@@ -98,9 +113,7 @@ class Builder {
     let v = value;
     if (this.opts.hash.has(name)) {
       // the secret is checked when options are built
-      v = createHmac('sha256', this.opts.hashSecret as string)
-        .update(v)
-        .digest('hex');
+      v = (this.opts.hmac as (value: string) => string)(v);
     } else if (v.length > this.opts.maxStringLength) {
       v = v.slice(0, this.opts.maxStringLength);
       this.flags.push(`truncated:${name}`);
@@ -115,7 +128,14 @@ class Builder {
         if (!this.na.includes(name)) this.na.push(name);
       }
     } else if (declared === 'datetime') this.date(name, new Date(v));
-    else this.put('cat', name, v);
+    else this.put('cat', name, this.keyword(name, v));
+  }
+
+  /** A categorical value longer than the keyword's `ignore_above` would be stored but not searchable. */
+  private keyword(name: string, v: string): string {
+    if (v.length <= this.opts.maxCategoryLength) return v;
+    this.flags.push(`truncated_keyword:${name}`);
+    return v.slice(0, this.opts.maxCategoryLength);
   }
 
   private number(name: string, value: number, declared: FeatureKind | undefined): void {
@@ -168,8 +188,11 @@ class Builder {
     } else if (homogeneous && first === 'boolean') this.put('bool', name, items as boolean[]);
     else if (homogeneous && first === 'string' && declared !== 'text') {
       const max = this.opts.maxStringLength;
-      const strs = (items as string[]).map((s) => (s.length > max ? s.slice(0, max) : s));
-      if (strs.some((s, i) => s !== items[i])) this.flags.push(`truncated:${name}`);
+      const cut = (items as string[]).map((s) => (s.length > max ? s.slice(0, max) : s));
+      if (cut.some((s, i) => s !== items[i])) this.flags.push(`truncated:${name}`);
+      const kmax = this.opts.maxCategoryLength;
+      const strs = cut.map((s) => (s.length > kmax ? s.slice(0, kmax) : s));
+      if (strs.some((s, i) => s !== cut[i])) this.flags.push(`truncated_keyword:${name}`);
       this.put('cat', name, strs);
     } else {
       this.flags.push(`unsupported_array:${name}`);

@@ -30,6 +30,12 @@ export interface TransportStats {
   spilledDocs: number;
   lastError: { message: string; at: string } | undefined;
   lastSuccessAt: string | undefined;
+  /**
+   * feature values the index's limits would have made unsearchable, flagged in `mlmon.flags`:
+   * categorical values cut to the keyword's `ignore_above` (`truncated_keyword:`) and new fields past
+   * the stream's field limit (`field_limit:`). Always set by the transport's `stats()`.
+   */
+  limitedFields?: number;
 }
 
 /** The counts the shipper keeps; the rest of the stats are read from its queue and disk buffer. */
@@ -57,11 +63,22 @@ export interface TransportProblem {
     | 'auth_failed'
     | 'template_missing'
     | 'mapping_mismatch'
-    | 'baseline_unavailable';
+    | 'baseline_unavailable'
+    | 'field_limit';
   message: string;
   count?: number;
+  /** the HTTP status of the cluster's answer, when there was one */
+  status?: number;
+  /** the cluster's error type (`security_exception`), or the client's (`ConnectionError`) */
+  errorType?: string;
+  /** the cluster's reason, without previews of field values */
+  reason?: string;
+  /** the underlying error, for the transport's own use: never passed to a `warn` listener */
   error?: Error;
 }
+
+/** What a `warn` listener receives: no error objects, no document bodies, no credentials. */
+export type TransportWarning = Omit<TransportProblem, 'error'>;
 
 export interface ShutdownReport {
   /** everything was sent */

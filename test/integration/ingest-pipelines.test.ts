@@ -376,6 +376,18 @@ const CORPUS: Raw[] = [
   { model: 'a@b', version: '3', timestamp: T0, features: { comment: 'x' } },
   // no time at all: the ingest time
   { model: 'churn', version: '3', features: { age: 1 } },
+  // categories past the keyword's ignore_above (1024), alone and in an array, and prototype names
+  {
+    model: 'churn',
+    version: '3',
+    timestamp: T0,
+    features: {
+      plan: 'p'.repeat(1500),
+      tags: ['short', 't'.repeat(1025)],
+      comment: 'c'.repeat(1500),
+      ...JSON.parse('{"__proto__": 3, "constructor": "c"}'),
+    },
+  },
 ];
 
 test('raw predictions get the same document and derived fields as the transport computes', async () => {

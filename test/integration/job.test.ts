@@ -235,6 +235,7 @@ test('mlmon metrics --json prints one window with the documented keys', () => {
       'baseline',
       'docs',
       'features',
+      'ignored_fields',
       'latency_ms',
       'model',
       'prediction',
@@ -303,6 +304,16 @@ test('run and metrics errors: no baseline, invalid mlmon.yml (path of the bad ke
   assert.equal(nb.code, 6, nb.stderr);
   assert.match(nb.stderr, /no baseline for nobody_here/);
 
+  // a window below the minimum (10s), from the file or the flag: a config error before anything runs
+  const fast = join(dir, 'fast.yml');
+  writeFileSync(fast, 'window: { every: 1ms }\n');
+  const ff = mlmon(['run', '--once', '--config', fast, '--node', url]);
+  assert.equal(ff.code, 3, ff.stderr);
+  assert.match(ff.stderr, /invalid option window\.every: must be at least 10s/);
+  const fe = mlmon(['run', '--every', '1ms', '--node', url]);
+  assert.equal(fe.code, 3, fe.stderr);
+  assert.match(fe.stderr, /invalid option --every: must be at least 10s/);
+
   const down = mlmon(['run', '--once', '--node', 'http://127.0.0.1:1']);
   assert.equal(down.code, 4);
   assert.match(down.stderr, /cannot reach/);
@@ -362,4 +373,90 @@ test('mlmon run --every keeps running and stops cleanly on SIGTERM', async () =>
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
   assert.ok(Date.now() - started < 10_000, 'stops without waiting for the next window');
+});
+
+test('a malformed stored baseline document is reported with its id and skipped by run, metrics and baseline list', async () => {
+  // a prediction-shaped document (what a planted disk-buffer line once wrote there), and a newest
+  // "baseline" of the model whose profile lacks its numeric bins
+  const planted = `planted-${model}`;
+  const broken = `${model}@broken`;
+  await client.index({
+    index: baselineIndex,
+    id: planted,
+    document: { '@timestamp': new Date().toISOString(), mlmon: { features: { num: { x: 1 } } } },
+  });
+  await client.index({
+    index: baselineIndex,
+    id: broken,
+    refresh: true,
+    document: {
+      model,
+      version: 'broken',
+      created_at: '2030-01-01T00:00:00Z',
+      rows: 1,
+      features: ['x'],
+      source: { file: 'x.csv', format: 'csv' },
+      profile: {
+        model,
+        version: 'broken',
+        created_at: '2030-01-01T00:00:00Z',
+        source: { file: 'x.csv', rows: 1 },
+        settings: {},
+        features: { x: { type: 'numeric', count: 1, na_count: 0, na_rate: 0 } },
+      },
+    },
+  });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'mlmon-malformed-'));
+    const cfg = join(dir, 'mlmon.yml');
+    // no models: every model with a baseline, so the whole index is listed
+    writeFileSync(
+      cfg,
+      `index: ${dataStreamName(ns)}\nbaseline_index: ${baselineIndex}\nnamespace: ${metricsNs}\n`,
+    );
+    const list = mlmon(['baseline', 'list', '--index', baselineIndex, '--json', '--node', url]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(
+      list.stderr,
+      new RegExp(`skipped the stored baseline document ${planted} in ${baselineIndex}`),
+    );
+    const listed = JSON.parse(list.stdout) as { model: string; version: string }[];
+    assert.deepEqual(listed.map((s) => `${s.model}@${s.version}`).sort(), [`${model}@1`, broken].sort());
+
+    const from = new Date(T0 + 2 * MIN).toISOString();
+    const to = new Date(T0 + 3 * MIN).toISOString();
+    const metrics = mlmon([
+      'metrics',
+      '--model',
+      model,
+      '--from',
+      from,
+      '--to',
+      to,
+      '--json',
+      '--config',
+      cfg,
+      '--node',
+      url,
+    ]);
+    assert.equal(metrics.code, 0, metrics.stderr);
+    assert.match(
+      metrics.stderr,
+      new RegExp(`skipped the stored baseline document ${broken} .*numeric\\.bins`),
+    );
+    // the newest well-formed baseline is used instead
+    assert.equal(JSON.parse(metrics.stdout).baseline, `${model}@1`);
+
+    const run = mlmon(['run', '--backfill', from, to, '--config', cfg, '--node', url, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /Cannot read properties/);
+    const report = JSON.parse(run.stdout) as {
+      windows: { model: string }[];
+      malformedBaselines: { id: string }[];
+    };
+    assert.deepEqual(report.malformedBaselines.map((m) => m.id).sort(), [broken, planted].sort());
+    assert.ok(report.windows.some((w) => w.model === model));
+  } finally {
+    for (const id of [planted, broken]) await client.delete({ index: baselineIndex, id, refresh: true });
+  }
 });

@@ -80,6 +80,10 @@ notify:
   bad('rules:\n  psy: 1\n', 'rules.psy');
   bad('rules:\n  features:\n    age:\n      p_value: 2\n', 'rules.features.age.p_value');
   bad('window:\n  every: soon\n', 'window.every');
+  // below the documented minimum (10s): a runaway job
+  bad('window:\n  every: 1ms\n', 'window.every');
+  bad('window:\n  every: 9s\n', 'window.every');
+  assert.equal(parseConfig('window: { every: 10s }').window.everyMs, 10_000);
   bad('models: [{ nam: x }]\n', 'models[0].nam');
   bad('notify:\n  webhook: { url: "ftp://x" }\n', 'notify.webhook.url');
   bad('colour: blue\n', 'colour');

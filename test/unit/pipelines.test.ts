@@ -11,7 +11,7 @@ import {
   predictionsPipelineId,
   vocabularyPipeline,
 } from '../../src/setup/pipelines.js';
-import { transportDefaults } from '../../src/transport/options.js';
+import { resolveTransportOptions, transportDefaults } from '../../src/transport/options.js';
 import { ingestTestBaseline } from '../helpers/ingest-baseline.js';
 
 type Processor = Record<string, Record<string, unknown>>;
@@ -64,6 +64,7 @@ test("the scripts' parameters come from the transport's own constants", () => {
   assert.equal(params.baseline, null);
   assert.deepEqual(INGEST_LIMITS, {
     max_string_length: transportDefaults.maxStringLength,
+    max_category_length: resolveTransportOptions({}).sanitize.maxCategoryLength,
     max_features: transportDefaults.maxFeatures,
     max_array_length: transportDefaults.maxArrayLength,
     max_depth: transportDefaults.maxDepth,

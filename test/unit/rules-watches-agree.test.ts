@@ -88,6 +88,7 @@ function window(name: string, isPrediction: boolean, kind: ProfileType, rules: R
     ...(isPrediction ? { prediction: f } : {}),
     versions: versions.map((version) => ({ version, docs: 1 })),
     latency_ms: { p50: null, p95: null, p99: null },
+    ignored_fields: [],
     alerts,
   };
   return { alerts, doc: metricDocument(m, name, f, 'default', isPrediction, known) };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
+import { INDEX_LIMITS } from '../../src/contract/limits.js';
 import { resolveTransportOptions, type TransportOptions } from '../../src/transport/options.js';
 import { safeFeatureName, sanitizeFeatures, sanitizePrediction } from '../../src/transport/sanitize.js';
 
@@ -191,4 +192,50 @@ test('safe feature names: no empty segments, no edge dots, bounded length', () =
   assert.equal(safeFeatureName('a..b'), 'a.b');
   assert.equal(safeFeatureName(' '), '_');
   assert.equal(safeFeatureName('x'.repeat(300)).length, 256);
+});
+
+test('a categorical value longer than the keyword ignore_above is cut to it and flagged, so it stays searchable', () => {
+  const max = resolveTransportOptions({ spillDir: false }).sanitize.maxCategoryLength;
+  const long = 'x'.repeat(max + 1);
+  const r = sanitize({ c: long, arr: ['ok', long], t: long }, { featureTypes: { t: 'text' } });
+  assert.equal(r.features.cat?.c, 'x'.repeat(max));
+  assert.deepEqual(r.features.cat?.arr, ['ok', 'x'.repeat(max)]);
+  // text fields have no ignore_above: kept whole up to maxStringLength
+  assert.equal(r.features.text?.t, long);
+  assert.deepEqual(r.flags, ['truncated_keyword:c', 'truncated_keyword:arr']);
+  // exactly at the limit: untouched
+  assert.deepEqual(sanitize({ c: 'y'.repeat(max) }).flags, []);
+});
+
+test('__proto__, constructor and prototype are features like any other, not lost', () => {
+  const input = JSON.parse(
+    '{"__proto__": 5, "constructor": "c", "prototype": true, "a": {"__proto__": "n"}}',
+  );
+  const r = sanitize(input);
+  assert.deepEqual(Object.keys(r.features.num ?? {}), ['__proto__']);
+  assert.equal(Object.getOwnPropertyDescriptor(r.features.num, '__proto__')?.value, 5);
+  assert.equal(Object.getPrototypeOf(r.features.num), Object.prototype);
+  assert.deepEqual(Object.keys(r.features.cat ?? {}), ['constructor', 'a.__proto__']);
+  assert.equal(r.features.bool?.prototype, true);
+  assert.deepEqual(r.flags, []);
+  // and they survive serialization
+  assert.deepEqual(JSON.parse(JSON.stringify(r.features)).num, JSON.parse('{"__proto__": 5}'));
+});
+
+test("past the stream's field budget a new feature field is flagged field_limit; known ones are not", () => {
+  const opts = resolveTransportOptions({ spillDir: false }).sanitize;
+  const budget = opts.fields?.budget ?? 0;
+  assert.equal(budget, INDEX_LIMITS.totalFields - INDEX_LIMITS.reservedFields);
+  // one transport's documents, 500 new numeric features each, until the budget is spent
+  let flagged = 0;
+  for (let d = 0; d * 500 < budget + 1000; d++) {
+    const features: Record<string, number> = {};
+    for (let i = 0; i < 500; i++) features[`f${d * 500 + i}`] = i;
+    flagged += sanitizeFeatures(features, opts).flags.filter((f) => f.startsWith('field_limit:')).length;
+  }
+  assert.equal(flagged, Math.ceil((budget + 1000) / 500) * 500 - budget);
+  assert.deepEqual(sanitizeFeatures({ f0: 1, f1: 2 }, opts).flags, []);
+  assert.deepEqual(sanitizeFeatures({ brand_new: 1 }, opts).flags, ['field_limit:brand_new']);
+  // the value is still sent: Elasticsearch keeps it in _source and lists it in _ignored
+  assert.equal(sanitizeFeatures({ brand_new: 1 }, opts).features.num?.brand_new, 1);
 });
