@@ -9,7 +9,8 @@ export interface FeatureStatistics {
   type: FeatureProfile['type'];
   /** documents with a value in the window */
   count: number;
-  na_rate: number;
+  /** absent on a window with no documents: a rate that was not measured is not stored */
+  na_rate?: number;
   baseline_na_rate: number;
   unseen_rate?: number;
   top_unseen?: { value: string; count: number }[];
@@ -17,9 +18,13 @@ export interface FeatureStatistics {
   docs_with_oov_rate?: number;
   top_oov?: { word: string; count: number }[];
   psi?: number;
+  /** the critical value of PSI at this window's n, from the baseline's null (src/rules/calibration.ts) */
+  psi_critical?: number;
   ks?: number;
   ks_p_value?: number;
   js?: number;
+  /** the critical value of Jensen-Shannon at this window's n (categorical and boolean features) */
+  js_critical?: number;
   wasserstein?: number;
   chi2_p_value?: number;
   linf?: number;
@@ -36,9 +41,11 @@ export const METRIC_FIELDS = [
   'oov_rate',
   'docs_with_oov_rate',
   'psi',
+  'psi_critical',
   'ks',
   'ks_p_value',
   'js',
+  'js_critical',
   'wasserstein',
   'chi2_p_value',
   'linf',

@@ -55,6 +55,8 @@ export function metricDocument(
       ...(f.reason ? { reason: f.reason } : {}),
       ...(f.top_unseen?.length ? { top_unseen: f.top_unseen } : {}),
       ...(f.top_oov?.length ? { top_oov: f.top_oov } : {}),
+      // the job's verdict on each test at the window's size: the watches filter on it (a watch cannot simulate a null)
+      ...(f.evidence && Object.keys(f.evidence).length ? { evidence: f.evidence } : {}),
       metric,
     },
   };

@@ -1,15 +1,35 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Baseline } from '../contract/baseline-document.js';
 import type { FeatureStatistics } from '../contract/window-metrics.js';
+import { testLevel } from '../rules/calibration.js';
 import { PREDICTION_FEATURE, type Rules, rulesFor } from '../rules/rule-settings.js';
-import { type Alert, type FeatureStatus, featureVerdict, windowVerdicts } from '../rules/verdicts.js';
-import { type WindowSpec, windowRequest } from './window-query.js';
+import { levelTests, type RuleMetric, type RuleName } from '../rules/rule-table.js';
+import {
+  type Alert,
+  type FeatureStatus,
+  type FeatureVerdict,
+  featureVerdict,
+  windowVerdicts,
+} from '../rules/verdicts.js';
+import { featureEntries, type WindowSpec, windowRequest } from './window-query.js';
 import { windowStatistics } from './window-statistics.js';
 
 export { type WindowSpec, windowRequest } from './window-query.js';
 
 /** The keys of `mlmon metrics --json` (README, "Metrics"): a feature's statistics and its rules' verdict. */
-export type FeatureMetrics = FeatureStatistics & { status: FeatureStatus; reason?: string };
+export type FeatureMetrics = FeatureStatistics & {
+  status: FeatureStatus;
+  reason?: string;
+  /** per level test, whether it was significant at the window's level (stored for the watches) */
+  evidence?: FeatureVerdict['evidence'];
+};
+
+/** A rule whose condition a window shows absent on a feature: what may resolve its alert. */
+export interface Cleared {
+  feature: string;
+  rule: RuleName;
+  metric: RuleMetric;
+}
 
 export interface WindowMetrics {
   model: string;
@@ -22,6 +42,10 @@ export interface WindowMetrics {
   versions: { version: string; docs: number }[];
   latency_ms: { p50: number | null; p95: number | null; p99: number | null };
   alerts: Alert[];
+  /** each level test's false-alarm level: the window's budget shared among its tests */
+  level: number;
+  /** the rules this window shows to be clear (enough evidence): only these resolve an alert */
+  cleared: Cleared[];
 }
 
 function withVerdict(
@@ -30,10 +54,13 @@ function withVerdict(
   docs: number,
   isPrediction: boolean,
   rules: Rules,
+  level: number,
   alerts: Alert[],
+  cleared: Cleared[],
 ): FeatureMetrics {
-  const v = featureVerdict(feature, stats, docs, isPrediction, rulesFor(rules, feature));
+  const v = featureVerdict(feature, stats, docs, isPrediction, rulesFor(rules, feature), level);
   alerts.push(...v.alerts);
+  cleared.push(...v.clear.map((c) => ({ feature, ...c })));
   // the status after the fields every type has, the reason last: the order `mlmon metrics --json` prints
   const { type, count, na_rate, baseline_na_rate, ...rest } = stats;
   return {
@@ -44,6 +71,7 @@ function withVerdict(
     status: v.status,
     ...rest,
     ...(v.reason ? { reason: v.reason } : {}),
+    ...(Object.keys(v.evidence).length ? { evidence: v.evidence } : {}),
   };
 }
 
@@ -55,11 +83,17 @@ export function windowMetrics(
   rules: Rules,
   knownVersions: readonly string[] = [b.version],
 ): WindowMetrics {
-  const s = windowStatistics(b, res);
+  // the window's budget shared among its tests (rules.features may not change the budget: it is the window's)
+  const tests = levelTests(
+    featureEntries(b).map((e) => ({ type: e.profile.type, isPrediction: e.isPrediction })),
+  );
+  const level = testLevel(rules.falseAlarmBudget, tests);
+  const s = windowStatistics(b, res, level);
   const alerts: Alert[] = [];
+  const cleared: Cleared[] = [];
   const features: Record<string, FeatureMetrics> = {};
   for (const [name, f] of Object.entries(s.features))
-    features[name] = withVerdict(name, f, s.docs, false, rules, alerts);
+    features[name] = withVerdict(name, f, s.docs, false, rules, level, alerts, cleared);
   const out: WindowMetrics = {
     model: spec.model,
     version: spec.version ?? null,
@@ -70,9 +104,20 @@ export function windowMetrics(
     versions: s.versions,
     latency_ms: s.latency_ms,
     alerts,
+    level,
+    cleared,
   };
   if (s.prediction)
-    out.prediction = withVerdict(PREDICTION_FEATURE, s.prediction, s.docs, true, rules, alerts);
+    out.prediction = withVerdict(
+      PREDICTION_FEATURE,
+      s.prediction,
+      s.docs,
+      true,
+      rules,
+      level,
+      alerts,
+      cleared,
+    );
   alerts.push(
     ...windowVerdicts({ docs: s.docs, versions: s.versions.map((v) => v.version), knownVersions }, rules),
   );

@@ -267,14 +267,19 @@ for (const size of [1000, 300]) {
   });
 }
 
-test('below the minimum sample size no alert fires and the output says why', async () => {
+test('a small window: overwhelming evidence alerts, noise does not, and the output says what it cannot tell', async () => {
+  // 40 documents whose x is all 100 (every value in the top bin): drift beyond doubt, even at 40
   const rows = Array.from({ length: 40 }, () => ({ ...cleanRow(), x: 100 }));
   const start = new Date('2026-01-01T13:00:00Z');
   await logWindow(rows, start);
   const m = await window(start);
-  assert.equal(m.features.x?.status, 'insufficient_data');
-  assert.match(m.features.x?.reason ?? '', /40 values in the window, fewer than the 100/);
-  assert.deepEqual(m.alerts, []);
+  assert.deepEqual(
+    m.alerts.map((a) => `${a.feature} ${a.rule} ${a.severity}`),
+    ['x numeric_drift critical'],
+  );
+  // y is clean: its PSI at n = 40 is noise (the critical value is above the floor), so no alert, and the reason says so
+  assert.ok((m.features.y?.psi_critical ?? 0) > 0.1);
+  assert.match(m.features.y?.reason ?? '', /40 values in the window: too few to tell psi from noise/);
 });
 
 test('a window with no documents: zero docs, a volume alert when a minimum is set', async () => {
