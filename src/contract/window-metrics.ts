@@ -20,11 +20,14 @@ export interface FeatureStatistics {
   psi?: number;
   /** the critical value of PSI at this window's n, from the baseline's null (src/rules/calibration.ts) */
   psi_critical?: number;
+  /** the null's 95th percentile at this n: under the floor, a PSI under the floor shows no drift */
+  psi_clear?: number;
   ks?: number;
   ks_p_value?: number;
   js?: number;
   /** the critical value of Jensen-Shannon at this window's n (categorical and boolean features) */
   js_critical?: number;
+  js_clear?: number;
   wasserstein?: number;
   chi2_p_value?: number;
   linf?: number;
@@ -42,10 +45,12 @@ export const METRIC_FIELDS = [
   'docs_with_oov_rate',
   'psi',
   'psi_critical',
+  'psi_clear',
   'ks',
   'ks_p_value',
   'js',
   'js_critical',
+  'js_clear',
   'wasserstein',
   'chi2_p_value',
   'linf',

@@ -38,9 +38,10 @@ function critical(
   reference: readonly number[],
   n: number,
   level: number,
-): number {
+): { critical: number; clear: number } {
   const key = `${b.model}@${b.version}\u0000${e.name}\u0000${name}\u0000${reference.join(',')}`;
-  return nullThreshold({ key, reference, n, level, statistic }).critical;
+  const t = nullThreshold({ key, reference, n, level, statistic });
+  return { critical: t.critical, clear: t.clear };
 }
 
 function featureStatistics(
@@ -67,7 +68,9 @@ function featureStatistics(
     m.count = n;
     if (n > 0) {
       m.psi = psi(base, counts);
-      m.psi_critical = critical(b, e, 'psi', psi, base, n, level);
+      const t = critical(b, e, 'psi', psi, base, n, level);
+      m.psi_critical = t.critical;
+      m.psi_clear = t.clear;
       const ks = ksBinned(base, counts);
       m.ks = ks.statistic;
       m.ks_p_value = ks.pValue;
@@ -103,7 +106,9 @@ function featureStatistics(
       const chi = chiSquared(base, win);
       m.chi2_p_value = chi.pValue;
       m.js = jensenShannon(base, win);
-      m.js_critical = critical(b, e, 'js', jensenShannon, base, count, level);
+      const t = critical(b, e, 'js', jensenShannon, base, count, level);
+      m.js_critical = t.critical;
+      m.js_clear = t.clear;
       m.linf = lInfinity(base, win);
     }
   }

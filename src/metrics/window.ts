@@ -2,8 +2,8 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Baseline } from '../contract/baseline-document.js';
 import type { FeatureStatistics } from '../contract/window-metrics.js';
 import { testLevel } from '../rules/calibration.js';
-import { PREDICTION_FEATURE, type Rules, rulesFor } from '../rules/rule-settings.js';
-import { levelTests, type RuleMetric, type RuleName } from '../rules/rule-table.js';
+import { PREDICTION_FEATURE, type Rules, rulesFor, WINDOW_FEATURE } from '../rules/rule-settings.js';
+import { levelTests, type RuleMetric, type RuleName, WINDOW_RULES } from '../rules/rule-table.js';
 import {
   type Alert,
   type FeatureStatus,
@@ -118,9 +118,15 @@ export function windowMetrics(
       alerts,
       cleared,
     );
-  alerts.push(
-    ...windowVerdicts({ docs: s.docs, versions: s.versions.map((v) => v.version), knownVersions }, rules),
+  const windowAlerts = windowVerdicts(
+    { docs: s.docs, versions: s.versions.map((v) => v.version), knownVersions },
+    rules,
   );
+  alerts.push(...windowAlerts);
+  // the window rules measure every window (the documents), the versions only a window with documents
+  for (const row of WINDOW_RULES)
+    if ((row.metric === 'docs' || s.docs > 0) && !windowAlerts.some((a) => a.rule === row.name))
+      cleared.push({ feature: WINDOW_FEATURE, rule: row.name, metric: row.metric });
   return out;
 }
 

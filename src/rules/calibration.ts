@@ -86,9 +86,18 @@ export interface NullRequest {
   statistic: CountStatistic;
 }
 
+/**
+ * The level at which a window can show a rule's condition gone (and resolve its alert): if a test at
+ * this conventional level could have detected an effect at the floor and the quantity is under it,
+ * the condition is absent. Laxer than the alerting level, which must share the window's budget.
+ */
+export const CLEAR_LEVEL = 0.05;
+
 export interface NullThreshold {
   /** a clean window's statistic exceeds this with probability at most `level` */
   critical: number;
+  /** the null's quantile at CLEAR_LEVEL (the same draws) */
+  clear: number;
   /** the n the null was simulated at (gridN) */
   n: number;
   draws: number;
@@ -98,7 +107,7 @@ export interface NullThreshold {
 const CACHE_SIZE = 512;
 const cache = new Map<string, NullThreshold>();
 
-function simulate(req: NullRequest, n: number, draws: number): number {
+function simulate(req: NullRequest, n: number, draws: number): { critical: number; clear: number } {
   const total = req.reference.reduce((s, c) => s + c, 0);
   const shares = req.reference.map((c) => c / total);
   const draw = binomial.factory({ seed: seedOf(`${req.key}\u0000${n}\u0000${draws}`) }) as Binomial;
@@ -108,8 +117,8 @@ function simulate(req: NullRequest, n: number, draws: number): number {
     stats[d] = req.statistic(multinomial(draw, baseN, shares), multinomial(draw, n, shares));
   stats.sort();
   // a level-`level` Monte Carlo test rejects past the ceil((1 - level)(draws + 1))-th smallest draw
-  const rank = Math.min(draws, Math.ceil((1 - req.level) * (draws + 1)));
-  return stats[rank - 1] as number;
+  const at = (level: number) => stats[Math.min(draws, Math.ceil((1 - level) * (draws + 1))) - 1] as number;
+  return { critical: at(req.level), clear: at(Math.max(req.level, CLEAR_LEVEL)) };
 }
 
 /** The critical value of a drift statistic at the window's n (Infinity where nothing can be judged). */
@@ -118,7 +127,13 @@ export function nullThreshold(req: NullRequest): NullThreshold {
   const draws = drawsFor(req.level);
   const total = req.reference.reduce((s, c) => s + c, 0);
   if (!(req.n > 0) || !(total > 0))
-    return { critical: Number.POSITIVE_INFINITY, n, draws: 0, level: req.level };
+    return {
+      critical: Number.POSITIVE_INFINITY,
+      clear: Number.POSITIVE_INFINITY,
+      n,
+      draws: 0,
+      level: req.level,
+    };
   const k = `${req.key}\u0000${n}\u0000${req.level}`;
   const hit = cache.get(k);
   if (hit) {
@@ -127,7 +142,7 @@ export function nullThreshold(req: NullRequest): NullThreshold {
     cache.set(k, hit);
     return hit;
   }
-  const out: NullThreshold = { critical: simulate(req, n, draws), n, draws, level: req.level };
+  const out: NullThreshold = { ...simulate(req, n, draws), n, draws, level: req.level };
   cache.set(k, out);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return out;

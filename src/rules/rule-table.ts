@@ -48,7 +48,12 @@ export type DocPath = readonly [string, string];
  * - `min_samples`: at least `minSamples` documents or values (a rule without a test at the window's size).
  */
 export type Evidence =
-  | { test: 'null'; critical: (m: FeatureStatistics) => number | undefined }
+  | {
+      test: 'null';
+      critical: (m: FeatureStatistics) => number | undefined;
+      /** the null's quantile at CLEAR_LEVEL: what shows the condition gone */
+      clear: (m: FeatureStatistics) => number | undefined;
+    }
   | {
       test: 'binomial';
       /** the events counted (missing values, unseen values) and the trials they are counted among */
@@ -134,7 +139,7 @@ const PSI_CHECK: FeatureCheck = {
   kinds: ['numeric'],
   compare: 'gte',
   thresholds: 'psi',
-  evidence: { test: 'null', critical: (m) => m.psi_critical },
+  evidence: { test: 'null', critical: (m) => m.psi_critical, clear: (m) => m.psi_clear },
 };
 
 /** Categorical drift: Jensen-Shannon past its calibrated null (categorical_drift, prediction_drift). */
@@ -144,7 +149,7 @@ const JS_CHECK: FeatureCheck = {
   kinds: ['categorical', 'boolean'],
   compare: 'gte',
   thresholds: 'jensenShannon',
-  evidence: { test: 'null', critical: (m) => m.js_critical },
+  evidence: { test: 'null', critical: (m) => m.js_critical, clear: (m) => m.js_clear },
 };
 
 /** The gates' settings, which every feature-level rule shares. */

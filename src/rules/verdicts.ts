@@ -1,5 +1,5 @@
 import type { FeatureStatistics } from '../contract/window-metrics.js';
-import { binomialSf, detectableRise } from './calibration.js';
+import { binomialSf, CLEAR_LEVEL, detectableRise } from './calibration.js';
 import { type FeatureRules, type Severity, severityOf, WINDOW_FEATURE } from './rule-settings.js';
 import {
   FEATURE_RULES,
@@ -42,7 +42,7 @@ export interface FeatureVerdict {
 interface CheckOutcome {
   /** the test at the window's size calls the quantity significant */
   significant: boolean;
-  /** the test could have called a quantity at the warn floor significant */
+  /** a test at CLEAR_LEVEL could have called a quantity at the warn floor significant */
   powered: boolean;
   /** the test ran at a level (and is stored as evidence) */
   leveled: boolean;
@@ -66,14 +66,15 @@ function outcome(
     const critical = e.critical(m);
     if (critical === undefined || value === undefined || !Number.isFinite(critical))
       return { significant: false, powered: false, leveled: true };
-    return { significant: value > critical, powered: critical < floor, leveled: true };
+    const clear = e.clear(m) ?? critical;
+    return { significant: value > critical, powered: clear < floor, leveled: true };
   }
   const trials = e.trials(m, docs);
   const expected = e.expected(m);
   if (trials <= 0) return { significant: false, powered: false, leveled: true };
   return {
     significant: binomialSf(e.successes(m, docs), trials, expected) <= level,
-    powered: detectableRise(trials, expected, level) < floor,
+    powered: detectableRise(trials, expected, Math.max(level, CLEAR_LEVEL)) < floor,
     leveled: true,
   };
 }

@@ -262,3 +262,14 @@ test("the compared quantities the metric documents hold: the NA rule's rise, and
   );
   assert.deepEqual(comparedQuantities(text({ oov_rate: 0.5 })), { na_rate_rise: 0, oov_rate: 0.5 });
 });
+
+test('a rule is clear (may resolve its alert) only where a 5% test could have detected the floor', () => {
+  const clear = (o: Partial<FeatureStatistics>) =>
+    featureVerdict('x', numeric(o), 500, false, rules).clear.some((c) => c.metric === 'psi');
+  // the alerting critical value is above the floor, but the null's 95th percentile is under it: clear
+  assert.equal(clear({ psi: 0.02, psi_critical: 0.15, psi_clear: 0.06 }), true);
+  // the null's 95th percentile above the floor: PSI under the floor is no evidence, the alert stays
+  assert.equal(clear({ psi: 0.02, psi_critical: 0.3, psi_clear: 0.12 }), false);
+  // a PSI at the floor but not significant is not clear either
+  assert.equal(clear({ psi: 0.1, psi_critical: 0.15, psi_clear: 0.06 }), false);
+});
