@@ -49,8 +49,15 @@ export function metricDocument(
         docs: m.docs,
         ...(versions.length ? { versions } : {}),
         ...(unexpected.length ? { unexpected_versions: unexpected } : {}),
+        // names in the window's documents the baseline lacks (a typo leaves a feature unmonitored)
+        ...(m.names?.unknown.length ? { unknown_features: m.names.unknown.map((u) => u.feature) } : {}),
       },
-      feature: { name, type: f.type, is_prediction: isPrediction },
+      feature: {
+        name,
+        type: f.type,
+        is_prediction: isPrediction,
+        ...(m.names?.never_seen.includes(name) ? { never_seen: true } : {}),
+      },
       status: f.status,
       ...(f.reason ? { reason: f.reason } : {}),
       ...(f.top_unseen?.length ? { top_unseen: f.top_unseen } : {}),

@@ -11,6 +11,7 @@ import {
   featureVerdict,
   windowVerdicts,
 } from '../rules/verdicts.js';
+import { type FeatureNames, featureNames, namesRequest } from './feature-names.js';
 import { featureEntries, type WindowSpec, windowRequest } from './window-query.js';
 import { windowStatistics } from './window-statistics.js';
 
@@ -46,6 +47,8 @@ export interface WindowMetrics {
   level: number;
   /** the rules this window shows to be clear (enough evidence): only these resolve an alert */
   cleared: Cleared[];
+  /** feature names the window and the baseline do not share (computeWindow; absent when they all match) */
+  names?: FeatureNames;
 }
 
 function withVerdict(
@@ -138,5 +141,10 @@ export async function computeWindow(
   knownVersions?: readonly string[],
 ): Promise<WindowMetrics> {
   const res = await client.search(windowRequest(spec, b));
-  return windowMetrics(spec, b, res, rules, knownVersions);
+  const m = windowMetrics(spec, b, res, rules, knownVersions);
+  if (m.docs > 0) {
+    const names = featureNames(b, await client.search(namesRequest(spec, b)), m.docs, m.features);
+    if (names.unknown.length || names.never_seen.length) m.names = names;
+  }
+  return m;
 }

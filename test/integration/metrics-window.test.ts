@@ -122,7 +122,7 @@ after(async () => {
 });
 
 /** Logs rows through the real transport into [start, start + 1 min). */
-async function logWindow(rows: Row[], start: Date): Promise<void> {
+async function logWindow(rows: Row[], start: Date, rename: Record<string, string> = {}): Promise<void> {
   const tr = new MlInputTransport({
     client,
     namespace,
@@ -134,8 +134,11 @@ async function logWindow(rows: Row[], start: Date): Promise<void> {
   });
   assert.equal(await tr.baselineReady(), 'mw@1');
   rows.forEach((r, i) => {
+    const features = Object.fromEntries(
+      Object.entries({ x: r.x, y: r.y, a: r.a, c: r.c, d: r.d, t: r.t }).map(([k, v]) => [rename[k] ?? k, v]),
+    );
     tr.logPrediction({
-      features: { x: r.x, y: r.y, a: r.a, c: r.c, d: r.d, t: r.t },
+      features,
       prediction: r.score,
       timestamp: new Date(start.getTime() + i * 10),
       latencyMs: i % 20,
@@ -280,6 +283,16 @@ test('a small window: overwhelming evidence alerts, noise does not, and the outp
   // y is clean: its PSI at n = 40 is noise (the critical value is above the floor), so no alert, and the reason says so
   assert.ok((m.features.y?.psi_critical ?? 0) > 0.1);
   assert.match(m.features.y?.reason ?? '', /40 values in the window: too few to tell psi from noise/);
+});
+
+test('a feature the baseline lacks is reported with the closest baseline name; a baseline feature never seen, once', async () => {
+  // the service sends "yy" where the baseline has "y" (a typo on one side)
+  const rows = Array.from({ length: 50 }, cleanRow);
+  const start = new Date('2026-01-01T14:00:00Z');
+  await logWindow(rows, start, { y: 'yy' });
+  const m = await window(start);
+  assert.deepEqual(m.names, { unknown: [{ feature: 'yy', closest: 'y' }], never_seen: ['y'] });
+  assert.equal(m.features.y?.count, 0);
 });
 
 test('a window with no documents: zero docs, a volume alert when a minimum is set', async () => {
