@@ -339,16 +339,15 @@ test("per-feature rules from mlmon.yml: each feature's own watch agrees with the
       // x still drifts past its own, higher PSI threshold; y's NA rise is below its own floor
       assert.equal(own('drift-numeric', 'x')?.watch, true);
       assert.equal(own('na', 'y')?.watch, false);
-      // the main NA watch leaves y to its own watch; t is NA in the version-2 documents (no baseline
-      // types them as text), a rise of 10/160, which the job and the watch both report
+      // the main NA watch leaves y to its own watch; the version-2 documents' t is typed as text by the
+      // model's newest baseline (they wait for its lookup), so it is not missing: no NA rise anywhere
       const na = byId.get(`mlmon-na-${ns}`);
-      assert.equal(na?.watch, true);
+      assert.equal(na?.watch, false);
+      assert.equal(na?.job, false);
       assert.deepEqual(
         na?.payload.hits.hits.map((h) => sourceOf(h)?.mlmon.feature.name).includes('y'),
         false,
       );
-      assert.equal(sourceOf(na?.payload.hits.hits[0])?.mlmon.feature.name, 't');
-      assert.equal(metricOf(na?.payload.hits.hits[0], 'na_rate_rise'), 10 / 160);
     }
   }
 });
