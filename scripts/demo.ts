@@ -115,7 +115,7 @@ const m = await computeWindow(
 );
 console.log(`\n3. metrics of the window (${m.docs} documents):\n`);
 for (const [name, f] of Object.entries(m.features)) {
-  const parts = [`na ${f.na_rate.toFixed(3)}`];
+  const parts = [`na ${f.na_rate?.toFixed(3) ?? '-'}`];
   if (f.unseen_rate !== undefined) parts.push(`unseen ${f.unseen_rate.toFixed(3)}`);
   if (f.oov_rate !== undefined) parts.push(`oov ${f.oov_rate.toFixed(3)}`);
   if (f.psi !== undefined) parts.push(`psi ${f.psi.toFixed(3)} (KS p ${f.ks_p_value?.toExponential(1)})`);

@@ -36,6 +36,20 @@ function metricsTable(m: WindowMetrics): string {
   return table(['feature', 'type', 'values', 'na_rate', 'unseen/oov', 'psi/js', 'p', 'status'], rows);
 }
 
+/** The feature-name mismatches of windows, each once. */
+function nameLines(ms: readonly WindowMetrics[]): string[] {
+  const lines = new Set<string>();
+  for (const m of ms) {
+    for (const u of m.names?.unknown ?? [])
+      lines.add(
+        `${m.model}: feature "${u.feature}" is not in the baseline, not monitored${u.closest ? ` (did you mean "${u.closest}"?)` : ''}`,
+      );
+    for (const n of m.names?.never_seen ?? [])
+      lines.add(`${m.model}: baseline feature "${n}" has no value in the window's documents`);
+  }
+  return [...lines];
+}
+
 function summary(r: RunReport): string {
   const lines = r.windows.map(
     (w) =>
@@ -47,6 +61,7 @@ function summary(r: RunReport): string {
       `${n.action.toUpperCase()}  ${n.alert.model} ${n.alert.feature} ${n.alert.rule} ${n.alert.metric}=${n.alert.value} (${n.alert.severity})`,
     );
   for (const f of r.notifyFailures) lines.push(`notification failed: ${f}`);
+  lines.push(...nameLines(r.metrics));
   lines.push(`${r.firing.length} alert(s) firing`);
   return lines.join('\n');
 }
@@ -113,6 +128,7 @@ export function registerMonitor(program: Command): void {
             console.log(
               `${a.severity.toUpperCase()}  ${a.feature} ${a.rule}: ${a.metric} ${typeof a.value === 'number' ? fmt(a.value) : a.value} >= ${a.threshold}`,
             );
+          for (const line of nameLines([m])) console.log(line);
         }
       },
     );

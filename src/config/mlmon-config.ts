@@ -65,7 +65,7 @@ function thresholds(v: unknown, path: string, base: Thresholds): Thresholds {
 const THRESHOLD_KEYS = ['naRateRise', 'unseenRate', 'oovRate', 'psi', 'jensenShannon'] as const;
 const SNAKE: Record<string, string> = {
   min_samples: 'minSamples',
-  p_value: 'pValue',
+  false_alarm_budget: 'falseAlarmBudget',
   na_rate_rise: 'naRateRise',
   unseen_rate: 'unseenRate',
   oov_rate: 'oovRate',
@@ -88,7 +88,7 @@ function ruleValues(v: Obj, path: string, base: Omit<Rules, 'features'>): Partia
         base[name as (typeof THRESHOLD_KEYS)[number]],
       );
     } else if (name === 'minSamples' || name === 'minVolume') out[name] = number(value, p, 0);
-    else if (name === 'pValue') out.pValue = number(value, p, 0, 1);
+    else if (name === 'falseAlarmBudget') out.falseAlarmBudget = number(value, p, 0, 1);
     else if (name === 'unexpectedVersion') {
       if (typeof value !== 'boolean') throw new ConfigError(p, 'must be true or false');
       out.unexpectedVersion = value;

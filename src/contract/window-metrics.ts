@@ -9,7 +9,8 @@ export interface FeatureStatistics {
   type: FeatureProfile['type'];
   /** documents with a value in the window */
   count: number;
-  na_rate: number;
+  /** absent on a window with no documents: a rate that was not measured is not stored */
+  na_rate?: number;
   baseline_na_rate: number;
   unseen_rate?: number;
   /** the baseline's expected unseen rate on fresh clean data (absent for older baselines) */
@@ -26,9 +27,16 @@ export interface FeatureStatistics {
   oov_p_value?: number;
   top_oov?: { word: string; count: number }[];
   psi?: number;
+  /** the critical value of PSI at this window's n, from the baseline's null (src/rules/calibration.ts) */
+  psi_critical?: number;
+  /** the null's 95th percentile at this n: under the floor, a PSI under the floor shows no drift */
+  psi_clear?: number;
   ks?: number;
   ks_p_value?: number;
   js?: number;
+  /** the critical value of Jensen-Shannon at this window's n (categorical and boolean features) */
+  js_critical?: number;
+  js_clear?: number;
   wasserstein?: number;
   chi2_p_value?: number;
   linf?: number;
@@ -53,9 +61,13 @@ export const METRIC_FIELDS = [
   'expected_docs_with_oov_rate',
   'oov_p_value',
   'psi',
+  'psi_critical',
+  'psi_clear',
   'ks',
   'ks_p_value',
   'js',
+  'js_critical',
+  'js_clear',
   'wasserstein',
   'chi2_p_value',
   'linf',

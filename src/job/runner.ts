@@ -10,7 +10,7 @@ import type { Baseline } from '../contract/baseline-document.js';
 import { MlmonError } from '../contract/errors.js';
 import { computeWindow, type WindowMetrics } from '../metrics/window.js';
 import { type Notification, notify } from './notify.js';
-import { type AlertState, alertKey, JobState } from './state.js';
+import { type AlertState, type AlertStatus, alertKey, JobState } from './state.js';
 import { backfillWindows, type Window, windowsToRun } from './windows.js';
 import { ensureJobTemplates, writeAlertEvent, writeMetrics } from './writer.js';
 
@@ -57,26 +57,50 @@ async function modelsOf(
   return names.map((name) => ({ name }));
 }
 
+/** The state as notified: without its outbox. */
+function notified(a: AlertState): AlertState {
+  const { pending: _pending, ...rest } = a;
+  return rest;
+}
+
 /**
- * Updates alert states from one window's alerts: a new alert fires once (event + notification), one
- * that keeps firing only moves its last_seen (no duplicate event), one that stops is resolved.
+ * Updates alert states from one window's alerts (README, "Windows, checkpoints, alerts"):
+ * - a new alert fires once (event + notification); one that keeps firing only moves its last_seen;
+ * - a firing alert resolves only on a window whose evidence clears its rule (`m.cleared`): an empty or
+ *   thin window keeps it as it is ("no data");
+ * - a window at or before an alert's last_seen was already counted for it (backfill, catch-up, restart):
+ *   it changes nothing and notifies nothing, so last_seen never moves backwards nor before first_seen.
+ * Each transition is saved with the state as `pending` before it is notified (the outbox, see runOnce).
  */
 async function updateAlerts(
   client: Client,
   state: JobState,
   m: WindowMetrics,
   config: MlmonConfig,
-  out: Notification[],
+  latest: Map<string, AlertState>,
 ): Promise<void> {
-  const active = new Map(
-    (await state.firing(m.model)).filter((a) => (a.version ?? null) === m.version).map((a) => [a.key, a]),
+  const states = new Map(
+    [...(await state.alerts(m.model)).values()]
+      .filter((a) => (a.version ?? null) === m.version)
+      .map((a) => [a.key, latest.get(a.key) ?? a]),
   );
+  const at = Date.parse(m.window.to);
+  const counted = (a: AlertState) => at <= Date.parse(a.last_seen);
+  const cleared = new Set(m.cleared.map((c) => alertKey(m.model, m.version, c.feature, c.rule, c.metric)));
+  const save = async (next: AlertState, action?: AlertStatus) => {
+    const out = action ? { ...next, pending: [...(next.pending ?? []), action] } : next;
+    await state.saveAlert(out);
+    latest.set(out.key, out);
+    if (action) await writeAlertEvent(client, notified(out), action, m.window.to, config.namespace);
+  };
   const seen = new Set<string>();
   for (const a of m.alerts) {
     const key = alertKey(m.model, m.version, a.feature, a.rule, a.metric);
     if (seen.has(key)) continue;
     seen.add(key);
-    const prev = active.get(key);
+    const prev = states.get(key);
+    if (prev && counted(prev)) continue;
+    const continuing = prev?.status === 'firing';
     const next: AlertState = {
       key,
       model: m.model,
@@ -88,22 +112,17 @@ async function updateAlerts(
       severity: a.severity,
       value: a.value,
       threshold: a.threshold,
-      first_seen: prev?.first_seen ?? m.window.to,
+      first_seen: continuing ? prev.first_seen : m.window.to,
       last_seen: m.window.to,
+      ...(prev?.pending?.length ? { pending: prev.pending } : {}),
     };
-    await state.saveAlert(next);
     // a new alert, or one that became critical, is news; one that simply continues is not
-    if (!prev || (prev.severity === 'warn' && next.severity === 'critical')) {
-      await writeAlertEvent(client, next, 'firing', m.window.to, config.namespace);
-      out.push({ action: 'firing', alert: next });
-    }
+    const news = !continuing || (prev.severity === 'warn' && next.severity === 'critical');
+    await save(next, news ? 'firing' : undefined);
   }
-  for (const [key, prev] of active) {
-    if (seen.has(key)) continue;
-    const resolved: AlertState = { ...prev, status: 'resolved', last_seen: m.window.to };
-    await state.saveAlert(resolved);
-    await writeAlertEvent(client, resolved, 'resolved', m.window.to, config.namespace);
-    out.push({ action: 'resolved', alert: resolved });
+  for (const [key, prev] of states) {
+    if (prev.status !== 'firing' || seen.has(key) || counted(prev) || !cleared.has(key)) continue;
+    await save({ ...prev, status: 'resolved', last_seen: m.window.to }, 'resolved');
   }
 }
 
@@ -155,6 +174,9 @@ export async function runOnce(
     report.malformedBaselines.push(m);
     opts.onMalformed?.(m);
   };
+  // the outbox: transitions a run saved but did not get to notify (it was stopped), sent now
+  const latest = new Map<string, AlertState>();
+  for (const a of await state.pending()) latest.set(a.key, a);
   for (const model of await modelsOf(client, config, onMalformed)) {
     const known = (await listBaselines(client, model.name, config.baselineIndex, onMalformed)).map(
       (s) => s.version,
@@ -185,7 +207,7 @@ export async function runOnce(
         };
         const m = await computeWindow(client, spec, b, config.rules, known);
         const written = await writeMetrics(client, m, config.namespace, known);
-        await updateAlerts(client, state, m, config, report.notifications);
+        await updateAlerts(client, state, m, config, latest);
         report.metrics.push(m);
         report.windows.push({
           model: model.name,
@@ -199,7 +221,11 @@ export async function runOnce(
       if (!opts.backfill) await state.saveCheckpoint(model.name, w.to);
     }
   }
+  for (const a of latest.values())
+    for (const action of a.pending ?? []) report.notifications.push({ action, alert: notified(a) });
   report.notifyFailures = await notify(config.notify, report.notifications);
+  // notified (or reported as failed, never retried): out of the outbox
+  for (const a of latest.values()) if (a.pending?.length) await state.saveAlert(notified(a));
   report.firing = await state.firing();
   return report;
 }

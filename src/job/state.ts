@@ -27,6 +27,11 @@ export interface AlertState {
   threshold: number | string;
   first_seen: string;
   last_seen: string;
+  /**
+   * Transitions saved but not yet notified (an outbox): a job killed between saving a window's alert
+   * states and notifying sends them on its next run, and a window computed again sends nothing.
+   */
+  pending?: AlertStatus[];
 }
 
 /** The dedup key: one alert per model (and monitored version), feature, rule and metric. */
@@ -89,6 +94,30 @@ export class JobState {
           ],
         },
       },
+    });
+    return res.hits.hits.map((h) => h._source?.alert as AlertState);
+  }
+
+  /** Every alert state of a model (firing and resolved), by key. */
+  async alerts(model: string): Promise<Map<string, AlertState>> {
+    if (!(await this.client.indices.exists({ index: this.index }))) return new Map();
+    const res = await this.client.search<{ alert: AlertState }>({
+      index: this.index,
+      size: 10_000,
+      query: { bool: { filter: [{ term: { kind: 'alert' } }, { term: { model } }] } },
+    });
+    const out = new Map<string, AlertState>();
+    for (const h of res.hits.hits) if (h._source?.alert) out.set(h._source.alert.key, h._source.alert);
+    return out;
+  }
+
+  /** The alert states with transitions not yet notified (a run that stopped before notifying). */
+  async pending(): Promise<AlertState[]> {
+    if (!(await this.client.indices.exists({ index: this.index }))) return [];
+    const res = await this.client.search<{ alert: AlertState }>({
+      index: this.index,
+      size: 10_000,
+      query: { bool: { filter: [{ term: { kind: 'alert' } }, { exists: { field: 'alert.pending' } }] } },
     });
     return res.hits.hits.map((h) => h._source?.alert as AlertState);
   }

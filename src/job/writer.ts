@@ -49,12 +49,21 @@ export function metricDocument(
         docs: m.docs,
         ...(versions.length ? { versions } : {}),
         ...(unexpected.length ? { unexpected_versions: unexpected } : {}),
+        // names in the window's documents the baseline lacks (a typo leaves a feature unmonitored)
+        ...(m.names?.unknown.length ? { unknown_features: m.names.unknown.map((u) => u.feature) } : {}),
       },
-      feature: { name, type: f.type, is_prediction: isPrediction },
+      feature: {
+        name,
+        type: f.type,
+        is_prediction: isPrediction,
+        ...(m.names?.never_seen.includes(name) ? { never_seen: true } : {}),
+      },
       status: f.status,
       ...(f.reason ? { reason: f.reason } : {}),
       ...(f.top_unseen?.length ? { top_unseen: f.top_unseen } : {}),
       ...(f.top_oov?.length ? { top_oov: f.top_oov } : {}),
+      // the job's verdict on each test at the window's size: the watches filter on it (a watch cannot simulate a null)
+      ...(f.evidence && Object.keys(f.evidence).length ? { evidence: f.evidence } : {}),
       metric,
     },
   };

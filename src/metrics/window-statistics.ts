@@ -1,6 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { Baseline } from '../contract/baseline-document.js';
 import type { FeatureStatistics } from '../contract/window-metrics.js';
+import { type CountStatistic, FALSE_ALARM_BUDGET, nullThreshold } from '../rules/calibration.js';
 import {
   binomialGreaterP,
   chiSquared,
@@ -32,13 +33,35 @@ const buckets = (a: Aggs, k: string) =>
   (a[k] as { buckets?: { key: string | number; key_as_string?: string; doc_count: number }[] } | undefined)
     ?.buckets ?? [];
 
-function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStatistics {
+/** The critical value of a statistic at the window's n, from the baseline's own null (src/rules/calibration.ts). */
+function critical(
+  b: Baseline,
+  e: FeatureEntry,
+  name: string,
+  statistic: CountStatistic,
+  reference: readonly number[],
+  n: number,
+  level: number,
+): { critical: number; clear: number } {
+  const key = `${b.model}@${b.version}\u0000${e.name}\u0000${name}\u0000${reference.join(',')}`;
+  const t = nullThreshold({ key, reference, n, level, statistic });
+  return { critical: t.critical, clear: t.clear };
+}
+
+function featureStatistics(
+  b: Baseline,
+  e: FeatureEntry,
+  a: Aggs,
+  docs: number,
+  level: number,
+): FeatureStatistics {
   const { key, profile: p, isPrediction } = e;
   const na = num(a, `${key}_na`, 'doc_count');
   const m: FeatureStatistics = {
     type: p.type,
     count: docs - na,
-    na_rate: docs ? na / docs : 0,
+    // an empty window measured no rate: none is stored (not 0)
+    ...(docs ? { na_rate: na / docs } : {}),
     baseline_na_rate: p.na_rate,
   };
 
@@ -53,6 +76,9 @@ function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStati
       const fineBuckets = (
         a[`${key}_fine`] as { buckets?: { doc_count: number; mean?: { value: number | null } }[] } | undefined
       )?.buckets;
+      const t = critical(b, e, 'psi', psi, base, n, level);
+      m.psi_critical = t.critical;
+      m.psi_clear = t.clear;
       // KS and Wasserstein on the fine grid where the baseline has one; older baselines: the deciles
       const ks =
         fine && fineBuckets
@@ -107,6 +133,9 @@ function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStati
       const chi = chiSquared(base, win);
       m.chi2_p_value = chi.pValue;
       m.js = jensenShannon(base, win);
+      const t = critical(b, e, 'js', jensenShannon, base, count, level);
+      m.js_critical = t.critical;
+      m.js_clear = t.clear;
       m.linf = lInfinity(base, win);
     }
   }
@@ -135,14 +164,21 @@ function featureStatistics(e: FeatureEntry, a: Aggs, docs: number): FeatureStati
   return m;
 }
 
-/** The statistics of one window from the response of `windowRequest` for the same baseline. */
-export function windowStatistics(b: Baseline, res: estypes.SearchResponse): WindowStatistics {
+/**
+ * The statistics of one window from the response of `windowRequest` for the same baseline; `level` is
+ * each test's false-alarm level, at which the drift statistics' critical values are simulated.
+ */
+export function windowStatistics(
+  b: Baseline,
+  res: estypes.SearchResponse,
+  level: number = FALSE_ALARM_BUDGET.default,
+): WindowStatistics {
   const a = (res.aggregations ?? {}) as Aggs;
   const docs = typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? 0);
   const features: Record<string, FeatureStatistics> = {};
   let prediction: FeatureStatistics | undefined;
   for (const e of featureEntries(b)) {
-    const m = featureStatistics(e, a, docs);
+    const m = featureStatistics(b, e, a, docs, level);
     if (e.isPrediction) prediction = m;
     else features[e.name] = m;
   }

@@ -1,16 +1,37 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Baseline } from '../contract/baseline-document.js';
 import type { FeatureStatistics } from '../contract/window-metrics.js';
-import { PREDICTION_FEATURE, type Rules, rulesFor } from '../rules/rule-settings.js';
-import { type Alert, type FeatureStatus, featureVerdict, windowVerdicts } from '../rules/verdicts.js';
+import { testLevel } from '../rules/calibration.js';
+import { PREDICTION_FEATURE, type Rules, rulesFor, WINDOW_FEATURE } from '../rules/rule-settings.js';
+import { levelTests, type RuleMetric, type RuleName, WINDOW_RULES } from '../rules/rule-table.js';
+import {
+  type Alert,
+  type FeatureStatus,
+  type FeatureVerdict,
+  featureVerdict,
+  windowVerdicts,
+} from '../rules/verdicts.js';
+import { type FeatureNames, featureNames, namesRequest } from './feature-names.js';
 import { diagnoseWindowFailure } from './window-diagnosis.js';
-import { type WindowSpec, windowRequest } from './window-query.js';
+import { featureEntries, type WindowSpec, windowRequest } from './window-query.js';
 import { windowStatistics } from './window-statistics.js';
 
 export { type WindowSpec, windowRequest } from './window-query.js';
 
 /** The keys of `mlmon metrics --json` (README, "Metrics"): a feature's statistics and its rules' verdict. */
-export type FeatureMetrics = FeatureStatistics & { status: FeatureStatus; reason?: string };
+export type FeatureMetrics = FeatureStatistics & {
+  status: FeatureStatus;
+  reason?: string;
+  /** per level test, whether it was significant at the window's level (stored for the watches) */
+  evidence?: FeatureVerdict['evidence'];
+};
+
+/** A rule whose condition a window shows absent on a feature: what may resolve its alert. */
+export interface Cleared {
+  feature: string;
+  rule: RuleName;
+  metric: RuleMetric;
+}
 
 export interface WindowMetrics {
   model: string;
@@ -25,6 +46,12 @@ export interface WindowMetrics {
   /** fields the index ignored in this window (`_ignored`): features past the field limit, values past ignore_above */
   ignored_fields: { field: string; docs: number }[];
   alerts: Alert[];
+  /** each level test's false-alarm level: the window's budget shared among its tests */
+  level: number;
+  /** the rules this window shows to be clear (enough evidence): only these resolve an alert */
+  cleared: Cleared[];
+  /** feature names the window and the baseline do not share (computeWindow; absent when they all match) */
+  names?: FeatureNames;
 }
 
 function withVerdict(
@@ -33,10 +60,13 @@ function withVerdict(
   docs: number,
   isPrediction: boolean,
   rules: Rules,
+  level: number,
   alerts: Alert[],
+  cleared: Cleared[],
 ): FeatureMetrics {
-  const v = featureVerdict(feature, stats, docs, isPrediction, rulesFor(rules, feature));
+  const v = featureVerdict(feature, stats, docs, isPrediction, rulesFor(rules, feature), level);
   alerts.push(...v.alerts);
+  cleared.push(...v.clear.map((c) => ({ feature, ...c })));
   // the status after the fields every type has, the reason last: the order `mlmon metrics --json` prints
   const { type, count, na_rate, baseline_na_rate, ...rest } = stats;
   return {
@@ -47,6 +77,7 @@ function withVerdict(
     status: v.status,
     ...rest,
     ...(v.reason ? { reason: v.reason } : {}),
+    ...(Object.keys(v.evidence).length ? { evidence: v.evidence } : {}),
   };
 }
 
@@ -58,11 +89,17 @@ export function windowMetrics(
   rules: Rules,
   knownVersions: readonly string[] = [b.version],
 ): WindowMetrics {
-  const s = windowStatistics(b, res);
+  // the window's budget shared among its tests (rules.features may not change the budget: it is the window's)
+  const tests = levelTests(
+    featureEntries(b).map((e) => ({ type: e.profile.type, isPrediction: e.isPrediction })),
+  );
+  const level = testLevel(rules.falseAlarmBudget, tests);
+  const s = windowStatistics(b, res, level);
   const alerts: Alert[] = [];
+  const cleared: Cleared[] = [];
   const features: Record<string, FeatureMetrics> = {};
   for (const [name, f] of Object.entries(s.features))
-    features[name] = withVerdict(name, f, s.docs, false, rules, alerts);
+    features[name] = withVerdict(name, f, s.docs, false, rules, level, alerts, cleared);
   const out: WindowMetrics = {
     model: spec.model,
     version: spec.version ?? null,
@@ -74,12 +111,29 @@ export function windowMetrics(
     latency_ms: s.latency_ms,
     ignored_fields: s.ignored_fields,
     alerts,
+    level,
+    cleared,
   };
   if (s.prediction)
-    out.prediction = withVerdict(PREDICTION_FEATURE, s.prediction, s.docs, true, rules, alerts);
-  alerts.push(
-    ...windowVerdicts({ docs: s.docs, versions: s.versions.map((v) => v.version), knownVersions }, rules),
+    out.prediction = withVerdict(
+      PREDICTION_FEATURE,
+      s.prediction,
+      s.docs,
+      true,
+      rules,
+      level,
+      alerts,
+      cleared,
+    );
+  const windowAlerts = windowVerdicts(
+    { docs: s.docs, versions: s.versions.map((v) => v.version), knownVersions },
+    rules,
   );
+  alerts.push(...windowAlerts);
+  // the window rules measure every window (the documents), the versions only a window with documents
+  for (const row of WINDOW_RULES)
+    if ((row.metric === 'docs' || s.docs > 0) && !windowAlerts.some((a) => a.rule === row.name))
+      cleared.push({ feature: WINDOW_FEATURE, rule: row.name, metric: row.metric });
   return out;
 }
 
@@ -96,5 +150,10 @@ export async function computeWindow(
   } catch (err) {
     throw (await diagnoseWindowFailure(client, spec.index, b, err)) ?? err;
   }
-  return windowMetrics(spec, b, res, rules, knownVersions);
+  const m = windowMetrics(spec, b, res, rules, knownVersions);
+  if (m.docs > 0) {
+    const names = featureNames(b, await client.search(namesRequest(spec, b)), m.docs, m.features);
+    if (names.unknown.length || names.never_seen.length) m.names = names;
+  }
+  return m;
 }

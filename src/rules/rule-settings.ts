@@ -9,8 +9,10 @@ export interface Thresholds {
 }
 
 export interface Rules {
+  /** values a rule without a test at the window's size (oov_words) needs */
   minSamples: number;
-  pValue: number;
+  /** the share of clean windows allowed any false alarm, every feature and rule together */
+  falseAlarmBudget: number;
   /** rise of the NA rate over the baseline's, absolute */
   naRateRise: Thresholds;
   unseenRate: Thresholds;

@@ -1,6 +1,7 @@
 import type { ProfileType } from '../contract/baseline-document.js';
 import { FEATURE_KINDS } from '../contract/features.js';
 import type { FeatureStatistics } from '../contract/window-metrics.js';
+import { FALSE_ALARM_BUDGET } from './calibration.js';
 import type { FeatureRules, Rules, ThresholdKey, Thresholds } from './rule-settings.js';
 
 /**
@@ -9,9 +10,11 @@ import type { FeatureRules, Rules, ThresholdKey, Thresholds } from './rule-setti
  * stores in its metric documents (job/writer.ts), the Watcher watches (setup/watches.ts) and the alert
  * states are rendered from this table, so they cannot disagree.
  *
- * A rule fires only on enough data (`minSamples`), and drift rules need both an effect above the
- * threshold and a significant test (p < `pValue`), so small clean windows (where distances are biased
- * upward) and huge windows (where any tiny difference is significant) do not alarm.
+ * A rule fires only on evidence and on an effect: the quantity at or past its `warn` floor, and a test
+ * at the window's own size (its `evidence`) that calls it significant at the window's per-test level
+ * (the false-alarm budget shared by the window's tests, calibration.ts). So noise in a small window
+ * (where distances are biased upward) and tiny differences in a huge window (where any test is
+ * significant) do not alarm, while overwhelming evidence in a small window does.
  */
 
 export type RuleName =
@@ -37,7 +40,31 @@ export type RuleMetric = FeatureRuleMetric | WindowRuleMetric;
 /** Where a value lives in a metric document (job/writer.ts), as the keys under `mlmon`. */
 export type DocPath = readonly [string, string];
 
-/** One test on one feature's statistics: a quantity against a pair of thresholds, behind gates. */
+/**
+ * The evidence a check needs besides its effect floor:
+ * - `null`: the quantity past the critical value of its own null at the window's n, simulated from the
+ *   baseline (calibration.ts; the statistics carry it as `critical`);
+ * - `binomial`: a one-sided binomial test of a count against the baseline's rate;
+ * - `min_samples`: at least `minSamples` documents or values (a rule without a test at the window's size).
+ */
+export type Evidence =
+  | {
+      test: 'null';
+      critical: (m: FeatureStatistics) => number | undefined;
+      /** the null's quantile at CLEAR_LEVEL: what shows the condition gone */
+      clear: (m: FeatureStatistics) => number | undefined;
+    }
+  | {
+      test: 'binomial';
+      /** the events counted (missing values, unseen values) and the trials they are counted among */
+      successes: (m: FeatureStatistics, docs: number) => number;
+      trials: (m: FeatureStatistics, docs: number) => number;
+      /** the rate a clean window has */
+      expected: (m: FeatureStatistics) => number;
+    }
+  | { test: 'min_samples'; on: 'docs' | 'values' };
+
+/** One test on one feature's statistics: a quantity against a pair of thresholds, behind its evidence. */
 export interface FeatureCheck {
   metric: FeatureRuleMetric;
   /** the compared quantity from the statistics; undefined where the feature has none */
@@ -47,12 +74,7 @@ export interface FeatureCheck {
   /** at or above `warn` fires; at or above `critical` is critical */
   compare: 'gte';
   thresholds: ThresholdKey;
-  gate: {
-    /** `minSamples` counts the window's documents, or the feature's values in it */
-    minSamplesOn: 'docs' | 'values';
-    /** the test's p-value that must be below `pValue` */
-    pValue?: 'ks_p_value' | 'chi2_p_value';
-  };
+  evidence: Evidence;
 }
 
 interface RuleRowBase {
@@ -110,24 +132,24 @@ export function unexpectedVersions(w: WindowFacts): string[] {
 
 const ALL_KINDS: readonly ProfileType[] = FEATURE_KINDS;
 
-/** Numeric drift: PSI, gated by the binned KS test (shared by numeric_drift and prediction_drift). */
+/** Numeric drift: PSI past its calibrated null (shared by numeric_drift and prediction_drift). */
 const PSI_CHECK: FeatureCheck = {
   metric: 'psi',
   measure: (m) => m.psi,
   kinds: ['numeric'],
   compare: 'gte',
   thresholds: 'psi',
-  gate: { minSamplesOn: 'values', pValue: 'ks_p_value' },
+  evidence: { test: 'null', critical: (m) => m.psi_critical, clear: (m) => m.psi_clear },
 };
 
-/** Categorical drift: Jensen-Shannon, gated by chi-squared (categorical_drift, prediction_drift). */
+/** Categorical drift: Jensen-Shannon past its calibrated null (categorical_drift, prediction_drift). */
 const JS_CHECK: FeatureCheck = {
   metric: 'js',
   measure: (m) => m.js,
   kinds: ['categorical', 'boolean'],
   compare: 'gte',
   thresholds: 'jensenShannon',
-  gate: { minSamplesOn: 'values', pValue: 'chi2_p_value' },
+  evidence: { test: 'null', critical: (m) => m.js_critical, clear: (m) => m.js_clear },
 };
 
 /**
@@ -153,16 +175,13 @@ export function noveltyRise(
 }
 
 /** The gates' settings, which every feature-level rule shares. */
-export const GATES: Record<'minSamples' | 'pValue', { default: number; source: string }> = {
+export const GATES: Record<'minSamples' | 'falseAlarmBudget', { default: number; source: string }> = {
   minSamples: {
     default: 100,
     source:
-      'below ~100 values per window the drift statistics are mostly noise (Deepchecks uses min_samples=10 for a single test; we need ten bins to be populated)',
+      'only for the rules without a test at the window size (oov_words): below ~100 values a share of tokens is mostly noise',
   },
-  pValue: {
-    default: 0.05,
-    source: "Evidently, whylogs, Kibana's data-drift view and Alibi Detect all use p < 0.05",
-  },
+  falseAlarmBudget: FALSE_ALARM_BUDGET,
 };
 
 /** The rules, in the order a feature's (then the window's) alerts are raised. */
@@ -174,11 +193,16 @@ export const RULE_TABLE: readonly RuleRow[] = [
     checks: [
       {
         metric: 'na_rate_rise',
-        measure: (m) => m.na_rate - m.baseline_na_rate,
+        measure: (m) => (m.na_rate === undefined ? undefined : m.na_rate - m.baseline_na_rate),
         kinds: ALL_KINDS,
         compare: 'gte',
         thresholds: 'naRateRise',
-        gate: { minSamplesOn: 'docs' },
+        evidence: {
+          test: 'binomial',
+          successes: (m, docs) => Math.round((m.na_rate ?? 0) * docs),
+          trials: (_m, docs) => docs,
+          expected: (m) => m.baseline_na_rate,
+        },
       },
     ],
     defaults: { naRateRise: { warn: 0.05, critical: 0.2 } },
@@ -195,7 +219,13 @@ export const RULE_TABLE: readonly RuleRow[] = [
         kinds: ['categorical'],
         compare: 'gte',
         thresholds: 'unseenRate',
-        gate: { minSamplesOn: 'values' },
+        // the rate a clean window has: the Good-Turing expectation (0 for baselines without one)
+        evidence: {
+          test: 'binomial',
+          successes: (m) => Math.round((m.unseen_rate ?? 0) * m.count),
+          trials: (m) => m.count,
+          expected: (m) => m.expected_unseen_rate ?? 0,
+        },
       },
     ],
     defaults: { unseenRate: { warn: 0.01, critical: 0.05 } },
@@ -213,7 +243,7 @@ export const RULE_TABLE: readonly RuleRow[] = [
         kinds: ['text'],
         compare: 'gte',
         thresholds: 'oovRate',
-        gate: { minSamplesOn: 'values' },
+        evidence: { test: 'min_samples', on: 'values' },
       },
     ],
     defaults: { oovRate: { warn: 0.1, critical: 0.25 } },
@@ -285,19 +315,28 @@ export function ruleOf(check: FeatureCheck, subject: Subject): FeatureRuleRow | 
   return FEATURE_RULES.find((r) => r.subjects.includes(subject) && r.checks.includes(check));
 }
 
-/** The metric document's paths a feature check reads: its quantity and its gates. */
-export function checkPaths(check: FeatureCheck): { value: DocPath; samples: DocPath; pValue?: DocPath } {
+/**
+ * The metric document's paths a feature check reads: its quantity, and either the job's verdict on its
+ * evidence (`mlmon.evidence.<metric>`, true when the test at the window's size was significant: a watch
+ * cannot simulate a null) or, for a min_samples check, the count the gate counts.
+ */
+export function checkPaths(check: FeatureCheck): { value: DocPath; evidence?: DocPath; samples?: DocPath } {
+  const e = check.evidence;
   return {
     value: ['metric', check.metric],
-    samples: check.gate.minSamplesOn === 'docs' ? ['window', 'docs'] : ['metric', 'count'],
-    ...(check.gate.pValue ? { pValue: ['metric', check.gate.pValue] as const } : {}),
+    ...(e.test === 'min_samples'
+      ? { samples: e.on === 'docs' ? (['window', 'docs'] as const) : (['metric', 'count'] as const) }
+      : { evidence: ['evidence', check.metric] as const }),
   };
 }
 
 /** The settings a check reads: a feature whose own rules change one of them is judged apart. */
 export function settingsOf(check: FeatureCheck): (keyof FeatureRules)[] {
-  return ['minSamples', ...(check.gate.pValue ? (['pValue'] as const) : []), check.thresholds];
+  return [check.evidence.test === 'min_samples' ? 'minSamples' : 'falseAlarmBudget', check.thresholds];
 }
+
+/** Whether a check runs a test at a level (and so takes a share of the window's false-alarm budget). */
+export const isLevelTest = (check: FeatureCheck): boolean => check.evidence.test !== 'min_samples';
 
 /** Each feature check's compared quantity, where it is a finite number (what the metric documents hold). */
 export function comparedQuantities(m: FeatureStatistics): Partial<Record<FeatureRuleMetric, number>> {
@@ -309,8 +348,23 @@ export function comparedQuantities(m: FeatureStatistics): Partial<Record<Feature
   return out;
 }
 
+/**
+ * How many level tests a window of these features runs: the count the false-alarm budget is shared
+ * among (Bonferroni, calibration.ts testLevel).
+ */
+export function levelTests(features: readonly { type: ProfileType; isPrediction: boolean }[]): number {
+  let n = 0;
+  for (const f of features) {
+    const subject: Subject = f.isPrediction ? 'prediction' : 'feature';
+    for (const row of FEATURE_RULES)
+      if (row.subjects.includes(subject))
+        n += row.checks.filter((c) => c.kinds.includes(f.type) && isLevelTest(c)).length;
+  }
+  return n;
+}
+
 /** The defaults of every setting, from the gates and the rows. */
 export const defaultRules: Rules = Object.assign(
-  { minSamples: GATES.minSamples.default, pValue: GATES.pValue.default },
+  { minSamples: GATES.minSamples.default, falseAlarmBudget: GATES.falseAlarmBudget.default },
   ...RULE_TABLE.map((r) => r.defaults),
 ) as Rules;

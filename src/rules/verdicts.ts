@@ -1,8 +1,10 @@
 import type { FeatureStatistics } from '../contract/window-metrics.js';
+import { binomialSf, CLEAR_LEVEL, detectableRise } from './calibration.js';
 import { type FeatureRules, type Severity, severityOf, WINDOW_FEATURE } from './rule-settings.js';
 import {
   FEATURE_RULES,
   type FeatureCheck,
+  type FeatureRuleMetric,
   type RuleMetric,
   type RuleName,
   WINDOW_RULES,
@@ -20,26 +22,67 @@ export interface Alert {
   severity: Severity;
 }
 
-export type FeatureStatus = 'ok' | Severity | 'insufficient_data';
+/** `no_data`: the window had no documents; `insufficient_data`: too few to tell any rule's condition from noise. */
+export type FeatureStatus = 'ok' | Severity | 'insufficient_data' | 'no_data';
 
 export interface FeatureVerdict {
   status: FeatureStatus;
-  /** why the feature's values were too few for the rules (set even when the NA rule fired) */
+  /** why some rule could not tell (set even when another rule fired) */
   reason?: string;
   alerts: Alert[];
+  /** per level test, whether it was significant: what the metric documents store for the watches */
+  evidence: Partial<Record<FeatureRuleMetric, boolean>>;
+  /**
+   * The rules whose condition this window shows to be absent: evidence enough that the quantity is
+   * under its warn floor. Only these resolve a firing alert (an empty or thin window keeps it).
+   */
+  clear: { rule: RuleName; metric: FeatureRuleMetric }[];
 }
 
-function gateOpen(check: FeatureCheck, m: FeatureStatistics, docs: number, rules: FeatureRules): boolean {
-  const samples = check.gate.minSamplesOn === 'docs' ? docs : m.count;
-  if (samples < rules.minSamples) return false;
-  if (!check.gate.pValue) return true;
-  const p = m[check.gate.pValue];
-  return p !== undefined && p < rules.pValue;
+interface CheckOutcome {
+  /** the test at the window's size calls the quantity significant */
+  significant: boolean;
+  /** a test at CLEAR_LEVEL could have called a quantity at the warn floor significant */
+  powered: boolean;
+  /** the test ran at a level (and is stored as evidence) */
+  leveled: boolean;
+}
+
+function outcome(
+  check: FeatureCheck,
+  m: FeatureStatistics,
+  value: number | undefined,
+  docs: number,
+  rules: FeatureRules,
+  level: number,
+): CheckOutcome {
+  const floor = rules[check.thresholds].warn;
+  const e = check.evidence;
+  if (e.test === 'min_samples') {
+    const enough = (e.on === 'docs' ? docs : m.count) >= rules.minSamples;
+    return { significant: enough, powered: enough, leveled: false };
+  }
+  if (e.test === 'null') {
+    const critical = e.critical(m);
+    if (critical === undefined || value === undefined || !Number.isFinite(critical))
+      return { significant: false, powered: false, leveled: true };
+    const clear = e.clear(m) ?? critical;
+    return { significant: value > critical, powered: clear < floor, leveled: true };
+  }
+  const trials = e.trials(m, docs);
+  const expected = e.expected(m);
+  if (trials <= 0) return { significant: false, powered: false, leveled: true };
+  return {
+    significant: binomialSf(e.successes(m, docs), trials, expected) <= level,
+    powered: detectableRise(trials, expected, Math.max(level, CLEAR_LEVEL)) < floor,
+    leveled: true,
+  };
 }
 
 /**
  * One feature's (or the prediction's) alerts and status under its rules. `docs` is the window's
- * document count, which the NA rule's gate counts; the other rules count the feature's values.
+ * document count (the NA rule counts among them); `level` is each test's share of the window's
+ * false-alarm budget (calibration.ts, testLevel), by default the whole budget.
  */
 export function featureVerdict(
   feature: string,
@@ -47,16 +90,23 @@ export function featureVerdict(
   docs: number,
   isPrediction: boolean,
   rules: FeatureRules,
+  level: number = rules.falseAlarmBudget,
 ): FeatureVerdict {
   const subject = isPrediction ? 'prediction' : 'feature';
   const alerts: Alert[] = [];
+  const evidence: Partial<Record<FeatureRuleMetric, boolean>> = {};
+  const clear: FeatureVerdict['clear'] = [];
+  const undecided: string[] = [];
+  let decided = 0;
   for (const row of FEATURE_RULES) {
     if (!row.subjects.includes(subject)) continue;
     for (const check of row.checks) {
-      if (!check.kinds.includes(m.type) || !gateOpen(check, m, docs, rules)) continue;
+      if (!check.kinds.includes(m.type)) continue;
       const value = check.measure(m);
+      const o = outcome(check, m, value, docs, rules, level);
+      if (o.leveled && docs > 0) evidence[check.metric] = o.significant;
       const t = rules[check.thresholds];
-      const severity = severityOf(value, t);
+      const severity = o.significant ? severityOf(value, t) : undefined;
       if (severity && value !== undefined)
         alerts.push({
           rule: row.name,
@@ -66,23 +116,29 @@ export function featureVerdict(
           threshold: t[severity],
           severity,
         });
+      else if (o.powered && value !== undefined && Number.isFinite(value) && value < t.warn) {
+        clear.push({ rule: row.name, metric: check.metric });
+        decided++;
+      } else undecided.push(check.metric);
     }
   }
-  const insufficient = m.count < rules.minSamples;
   const status: FeatureStatus = alerts.some((a) => a.severity === 'critical')
     ? 'critical'
     : alerts.length
       ? 'warn'
-      : insufficient
-        ? 'insufficient_data'
-        : 'ok';
-  return {
-    status,
-    ...(insufficient
-      ? { reason: `${m.count} values in the window, fewer than the ${rules.minSamples} the rules need` }
-      : {}),
-    alerts,
-  };
+      : docs === 0
+        ? 'no_data'
+        : decided === 0
+          ? 'insufficient_data'
+          : 'ok';
+  // `ok` once some rule could tell; the reason still names those that could not (their alerts stay as they are)
+  const reason =
+    docs === 0
+      ? 'no documents in the window'
+      : undecided.length && !alerts.length
+        ? `${m.count} values in the window: too few to tell ${undecided.join(', ')} from noise`
+        : undefined;
+  return { status, ...(reason ? { reason } : {}), alerts, evidence, clear };
 }
 
 /** The window-level alerts (versions, volume), under the top-level rules. */

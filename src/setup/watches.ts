@@ -130,10 +130,11 @@ function featureFamily(check: FeatureCheck): FamilyDef {
     thresholds: (r) => r[check.thresholds],
     windowLevel: false,
     enabled: on,
+    // the job's verdict on the evidence (a test at the window's size), or the count a min_samples gate counts
     gates: (r) => [
-      { range: { [field(paths.samples)]: { gte: r.minSamples } } },
+      ...(paths.evidence ? [{ term: { [field(paths.evidence)]: true } }] : []),
+      ...(paths.samples ? [{ range: { [field(paths.samples)]: { gte: r.minSamples } } }] : []),
       { exists: { field: field(paths.value) } },
-      ...(paths.pValue ? [{ range: { [field(paths.pValue)]: { lt: r.pValue } } }] : []),
     ],
   };
 }
@@ -235,7 +236,7 @@ function renderOne(
     warn: t?.warn ?? null,
     critical: t?.critical ?? null,
     min_samples: r.minSamples,
-    p_value: r.pValue,
+    false_alarm_budget: r.falseAlarmBudget,
     alert_docs_script: alertDocsSource(),
     alert_docs_params: {
       rule: def.rule,

@@ -38,7 +38,7 @@ export function contextOf(b: Baseline, base: SanitizeOptions): BaselineContext {
 
 /**
  * Baselines by model and version, loaded from Elasticsearch in the background and refreshed every
- * `refreshMs`. `get` never waits: until a baseline is loaded, documents carry no derived fields.
+ * `refreshMs`. `get` never waits; the transport holds documents during a first load (`firstLoad`).
  * The baseline of `model@version` is used, or else the model's newest.
  */
 export class BaselineCache {
@@ -63,6 +63,17 @@ export class BaselineCache {
     }
     if (!slot.loading && Date.now() - slot.loadedAt >= this.opts.refreshMs) this.load(model, version, slot);
     return slot.context;
+  }
+
+  /**
+   * The first load of `model@version` while it has not settled (started now if need be): a document
+   * can wait for it, so that it is typed and derived as the baseline says. Undefined once any load of
+   * it has finished (found, absent or failed), and without a baseline index.
+   */
+  firstLoad(model: string, version: string): Promise<void> | undefined {
+    this.get(model, version);
+    const slot = this.slots.get(`${model}@${version}`) as Slot;
+    return slot.loadedAt === 0 ? slot.loading : undefined;
   }
 
   /** Loads (or reloads) now; resolves when done. */

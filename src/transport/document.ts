@@ -78,10 +78,20 @@ function shortString(v: unknown, fallback: string, max = 256): string {
   return fallback;
 }
 
+/** The model and version a prediction is stored under (the defaults where it names none). */
+export function modelVersionOf(
+  p: PredictionLog,
+  defaults: DocumentOptions['defaults'],
+): { model: string; version: string } {
+  return {
+    model: shortString(p.model, defaults.model ?? 'unknown'),
+    version: shortString(p.version, defaults.version ?? 'unknown'),
+  };
+}
+
 /** Builds the stored document. Never throws for any input (see test/unit/sanitize.property.test.ts). */
 export function toDocument(p: PredictionLog, opts: DocumentOptions): PredictionDocument {
-  const model = shortString(p.model, opts.defaults.model ?? 'unknown');
-  const version = shortString(p.version, opts.defaults.version ?? 'unknown');
+  const { model, version } = modelVersionOf(p, opts.defaults);
   const context = opts.baseline?.(model, version);
   const { features, na, flags } = sanitizeFeatures(p.features, context?.sanitize ?? opts.sanitize);
   const doc: PredictionDocument = {

@@ -10,7 +10,7 @@ import {
 import { INDEX_LIMITS } from '../contract/limits.js';
 import { createClient } from '../es/connection.js';
 import { BaselineCache } from './baseline-cache.js';
-import { toDocument } from './document.js';
+import { modelVersionOf, toDocument } from './document.js';
 import { entryBytes } from './entry.js';
 import { type ResolvedTransportOptions, resolveTransportOptions, type TransportOptions } from './options.js';
 import type { PredictionLog } from './prediction.js';
@@ -58,6 +58,19 @@ function toWarning(p: TransportProblem): TransportWarning {
  */
 /** Predictions taken in calls of one turn of the event loop before they are built at once. */
 const MAX_PENDING = 256;
+/**
+ * How long, and how many, predictions logged before their baseline's first lookup settled are held
+ * (then built as the baseline says): past either bound they are built without it, as before.
+ */
+const HOLD_MS = 10_000;
+const MAX_HELD = 10_000;
+
+interface Taken {
+  prediction: PredictionLog;
+  level: string;
+  /** when it was taken (Date.now()), for the hold's time bound */
+  at: number;
+}
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
@@ -80,7 +93,13 @@ export class MlInputTransport extends TransportStream {
   private shutdownPromise: Promise<ShutdownReport> | undefined;
   private readonly baselineOf = (model: string, version: string) => this.#baselines?.get(model, version);
   /** predictions taken by logPrediction, not yet documents (at most MAX_PENDING) */
-  private pending: { prediction: PredictionLog; level: string }[] = [];
+  private pending: Taken[] = [];
+  /** predictions waiting for their baseline's first lookup (at most MAX_HELD, for at most HOLD_MS) */
+  private held: Taken[] = [];
+  /** the first lookups held predictions wait for, each watched once */
+  private readonly awaited = new Set<Promise<void>>();
+  /** builds the held predictions when the oldest one's hold is over */
+  private holdTimer: NodeJS.Timeout | undefined;
   private buildScheduled = false;
   private limitedFields = 0;
   private warnedFieldLimit = false;
@@ -221,7 +240,7 @@ export class MlInputTransport extends TransportStream {
       const taken: PredictionLog = { ...prediction };
       if (taken.timestamp === undefined) taken.timestamp = Date.now();
       if (isPlainObject(taken.features)) taken.features = copyFeatures(taken.features);
-      this.pending.push({ prediction: taken, level });
+      this.pending.push({ prediction: taken, level, at: Date.now() });
       if (this.pending.length >= MAX_PENDING) this.buildPending();
       else if (!this.buildScheduled) {
         this.buildScheduled = true;
@@ -232,11 +251,52 @@ export class MlInputTransport extends TransportStream {
     }
   }
 
-  /** Documents for the predictions taken since the last build, in order, to the shipper's queue. */
-  private buildPending(): void {
-    const batch = this.pending;
+  /**
+   * The first lookup of a prediction's baseline, if it should wait for it: so that a text feature
+   * logged in the first moments of a process is typed as text and derived, not stored as a category.
+   */
+  private waitFor(t: Taken, force: boolean): Promise<void> | undefined {
+    const room = Math.min(MAX_HELD, this.options.maxQueueDocs);
+    if (force || !this.#baselines || this.held.length >= room || Date.now() - t.at >= HOLD_MS) return;
+    const { model, version } = modelVersionOf(t.prediction, this.options.defaults);
+    const loading = this.#baselines.firstLoad(model, version);
+    if (loading && !this.awaited.has(loading)) {
+      this.awaited.add(loading);
+      void loading.finally(() => {
+        this.awaited.delete(loading);
+        setImmediate(this.buildLater);
+      });
+    }
+    return loading;
+  }
+
+  /** Waits (at most `timeoutMs`) for the lookups held predictions wait for. */
+  private async settleHeld(timeoutMs: number): Promise<void> {
+    if (!this.held.length || !this.awaited.size) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.awaited]),
+      new Promise((r) => {
+        timer = setTimeout(r, Math.max(0, timeoutMs));
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Documents for the predictions taken since the last build (and those held that need not wait any
+   * longer), in order, to the shipper's queue; `force` builds everything now (shutdown).
+   */
+  private buildPending(force = false): void {
+    const batch = [...this.held, ...this.pending];
+    this.held = [];
     this.pending = [];
-    for (const { prediction, level } of batch) {
+    for (const t of batch) {
+      if (this.waitFor(t, force)) {
+        this.held.push(t);
+        continue;
+      }
+      const { prediction, level } = t;
       try {
         const id = uuidv7();
         const doc = toDocument(prediction, {
@@ -260,6 +320,17 @@ export class MlInputTransport extends TransportStream {
       } catch (err) {
         this.notLogged(err);
       }
+    }
+    if (this.held.length && !this.holdTimer) {
+      const oldest = (this.held[0] as Taken).at;
+      this.holdTimer = setTimeout(
+        () => {
+          this.holdTimer = undefined;
+          this.buildPending();
+        },
+        Math.max(1, HOLD_MS - (Date.now() - oldest) + 1),
+      );
+      this.holdTimer.unref();
     }
   }
 
@@ -301,9 +372,15 @@ export class MlInputTransport extends TransportStream {
     return (await this.#baselines?.ready(model, version))?.id;
   }
 
-  flush(timeoutMs?: number): Promise<boolean> {
+  async flush(timeoutMs?: number): Promise<boolean> {
+    const start = Date.now();
     this.buildPending();
-    return this.#shipper.flush(timeoutMs);
+    // predictions held for their baseline's first lookup are part of what a flush sends
+    await this.settleHeld(Math.min(HOLD_MS, timeoutMs ?? HOLD_MS));
+    this.buildPending(true);
+    return this.#shipper.flush(
+      timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (Date.now() - start)),
+    );
   }
 
   /** Flushes memory and disk within `timeoutMs`; what is left goes to the disk buffer for the next start. */
@@ -311,7 +388,12 @@ export class MlInputTransport extends TransportStream {
     this.buildPending();
     this.shutdownPromise ??= (async () => {
       process.removeListener('beforeExit', this.onBeforeExit);
-      const report = await this.#shipper.shutdown(opts.timeoutMs ?? this.options.exitFlushTimeoutMs);
+      const timeoutMs = opts.timeoutMs ?? this.options.exitFlushTimeoutMs;
+      const start = Date.now();
+      // held predictions wait for their baseline at most half the time, then go as they are
+      await this.settleHeld(Math.min(HOLD_MS, timeoutMs / 2));
+      this.buildPending(true);
+      const report = await this.#shipper.shutdown(Math.max(0, timeoutMs - (Date.now() - start)));
       if (this.ownsClient) await this.#client.close().catch(() => undefined);
       return report;
     })();

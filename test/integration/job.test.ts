@@ -194,6 +194,16 @@ test('windows since the checkpoint, catch-up after an outage without gaps, alert
     [3, 0, 0, 0, 0, 0],
   );
   assert.equal((await metricDocs()).length, 6 * 3);
+  // the windows were counted already: the backfill (and a second one) notifies nothing
+  assert.deepEqual(bf.notifications, []);
+  assert.deepEqual(
+    (await runOnce(client, config, { backfill: { from: T0, to: T0 + 6 * MIN } })).notifications,
+    [],
+  );
+  assert.deepEqual(
+    hooks('/hook').map((n) => `${n.action} ${n.alert.feature}`),
+    ['firing x', 'resolved x'],
+  );
 
   await client.indices.refresh({ index: alertsStream(metricsNs) });
   const events = await client.search<{ event: { action: string }; mlmon: { alert: { feature: string } } }>({
@@ -233,7 +243,9 @@ test('mlmon metrics --json prints one window with the documented keys', () => {
     [
       'alerts',
       'baseline',
+      'cleared',
       'docs',
+      'level',
       'features',
       'ignored_fields',
       'latency_ms',
@@ -251,6 +263,7 @@ test('mlmon metrics --json prints one window with the documented keys', () => {
     [
       'baseline_na_rate',
       'count',
+      'evidence',
       'js',
       'ks',
       'ks_p_value',
@@ -258,6 +271,8 @@ test('mlmon metrics --json prints one window with the documented keys', () => {
       'na_rate',
       'out_of_range_rate',
       'psi',
+      'psi_clear',
+      'psi_critical',
       'status',
       'type',
       'wasserstein',
@@ -270,7 +285,10 @@ test('mlmon metrics --json prints one window with the documented keys', () => {
       'chi2_p_value',
       'count',
       'expected_unseen_rate',
+      'evidence',
       'js',
+      'js_clear',
+      'js_critical',
       'linf',
       'na_rate',
       'status',

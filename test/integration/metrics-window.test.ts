@@ -123,7 +123,7 @@ after(async () => {
 });
 
 /** Logs rows through the real transport into [start, start + 1 min). */
-async function logWindow(rows: Row[], start: Date): Promise<void> {
+async function logWindow(rows: Row[], start: Date, rename: Record<string, string> = {}): Promise<void> {
   const tr = new MlInputTransport({
     client,
     namespace,
@@ -135,8 +135,11 @@ async function logWindow(rows: Row[], start: Date): Promise<void> {
   });
   assert.equal(await tr.baselineReady(), 'mw@1');
   rows.forEach((r, i) => {
+    const features = Object.fromEntries(
+      Object.entries({ x: r.x, y: r.y, a: r.a, c: r.c, d: r.d, t: r.t }).map(([k, v]) => [rename[k] ?? k, v]),
+    );
     tr.logPrediction({
-      features: { x: r.x, y: r.y, a: r.a, c: r.c, d: r.d, t: r.t },
+      features,
       prediction: r.score,
       timestamp: new Date(start.getTime() + i * 10),
       latencyMs: i % 20,
@@ -282,14 +285,29 @@ for (const size of [1000, 300]) {
   });
 }
 
-test('below the minimum sample size no alert fires and the output says why', async () => {
+test('a small window: overwhelming evidence alerts, noise does not, and the output says what it cannot tell', async () => {
+  // 40 documents whose x is all 100 (every value in the top bin): drift beyond doubt, even at 40
   const rows = Array.from({ length: 40 }, () => ({ ...cleanRow(), x: 100 }));
   const start = new Date('2026-01-01T13:00:00Z');
   await logWindow(rows, start);
   const m = await window(start);
-  assert.equal(m.features.x?.status, 'insufficient_data');
-  assert.match(m.features.x?.reason ?? '', /40 values in the window, fewer than the 100/);
-  assert.deepEqual(m.alerts, []);
+  assert.deepEqual(
+    m.alerts.map((a) => `${a.feature} ${a.rule} ${a.severity}`),
+    ['x numeric_drift critical'],
+  );
+  // y is clean: its PSI at n = 40 is noise (the critical value is above the floor), so no alert, and the reason says so
+  assert.ok((m.features.y?.psi_critical ?? 0) > 0.1);
+  assert.match(m.features.y?.reason ?? '', /40 values in the window: too few to tell psi from noise/);
+});
+
+test('a feature the baseline lacks is reported with the closest baseline name; a baseline feature never seen, once', async () => {
+  // the service sends "yy" where the baseline has "y" (a typo on one side)
+  const rows = Array.from({ length: 50 }, cleanRow);
+  const start = new Date('2026-01-01T14:00:00Z');
+  await logWindow(rows, start, { y: 'yy' });
+  const m = await window(start);
+  assert.deepEqual(m.names, { unknown: [{ feature: 'yy', closest: 'y' }], never_seen: ['y'] });
+  assert.equal(m.features.y?.count, 0);
 });
 
 test('a window with no documents: zero docs, a volume alert when a minimum is set', async () => {

@@ -142,10 +142,7 @@ async function logAll(model: string, rows: Row[], start: Date): Promise<void> {
     spillDir: false,
     checkTemplate: false,
   });
-  // BRANCH NOTE (i-verdicts-a): the start-up race (text and dates logged before the baseline loads are
-  // stored as categories) is fixed on i-verdicts-b; until that merge this waits for the baseline.
-  // After it, delete this line: the README's plain usage awaits nothing.
-  await monitor.transport.baselineReady();
+  // the README's plain usage: nothing awaited (a prediction logged before its baseline loads is held)
   rows.forEach((r, i) => {
     const features = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typed(v)]));
     monitor.logPrediction({ features, timestamp: new Date(start.getTime() + i) });
@@ -191,7 +188,7 @@ for (const [i, c] of CASES.entries()) {
     console.log(`${c.name} clean (${clean.docs} docs): ${JSON.stringify(describe(clean))}`);
     for (const [name, f] of Object.entries(clean.features))
       console.log(
-        `  ${name} ${f.type} na ${f.na_rate.toFixed(3)}/${f.baseline_na_rate.toFixed(3)}` +
+        `  ${name} ${f.type} na ${f.na_rate?.toFixed(3)}/${f.baseline_na_rate.toFixed(3)}` +
           (f.unseen_rate !== undefined
             ? ` unseen ${f.unseen_rate.toFixed(3)} exp ${f.expected_unseen_rate?.toFixed(3)} p ${f.unseen_p_value?.toExponential(2)}`
             : '') +

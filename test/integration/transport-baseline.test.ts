@@ -4,6 +4,8 @@ import { saveBaseline } from '../../src/baseline/baseline-writer.js';
 import { profileFile } from '../../src/baseline/profiler.js';
 import { loadSchema } from '../../src/baseline/schema.js';
 import { tokenize } from '../../src/contract/tokenizer.js';
+import { computeWindow } from '../../src/metrics/window.js';
+import { defaultRules } from '../../src/rules/rule-table.js';
 import { dataStreamName, type PredictionDocument } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
 import { cleanup, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';
@@ -48,8 +50,8 @@ test('with a stored baseline, documents carry absent features, token and OOV cou
     features: { age: 30, plan: 'gold', comment, active: true, income: 'lots' },
     prediction: 0.4,
   });
-  // version 7 has no baseline of its own: the model's newest is used, once loaded (documents
-  // logged before that carry no baseline_id and no derived fields)
+  // version 7 has no baseline of its own: the model's newest is used; a document logged before its
+  // lookup settled is held until it does, and derived as the baseline says
   tr.logPrediction({ id: 'p0', version: '7', features: { age: 1 } });
   assert.equal(await tr.baselineReady('churn', '7'), 'churn@1');
   tr.logPrediction({ id: 'p2', version: '7', features: { age: 50, comment: 'café über alles' } });
@@ -60,7 +62,8 @@ test('with a stored baseline, documents carry absent features, token and OOV cou
     sort: [{ 'mlmon.prediction_id': 'asc' }],
   });
   const [p0, p1, p2] = res.hits.hits.map((h) => h._source?.mlmon);
-  assert.equal(p0?.baseline_id, undefined);
+  assert.equal(p0?.baseline_id, 'churn@1');
+  assert.ok(p0?.na?.includes('comment'));
 
   const tokens = tokenize(comment);
   const oov = tokens.filter((w) => !vocabulary.has(w));
@@ -105,4 +108,58 @@ test('without a baseline nothing is derived, and no error is raised', async (t) 
   assert.deepEqual(doc?.features.cat, { comment: 'some words here' });
   assert.deepEqual(problems, []);
   await tr.shutdown();
+});
+
+test('text features logged in the first milliseconds, before the baseline loaded, are typed and derived as it says, and the job measures them', async (t) => {
+  const index = uniqueName('mlmon-baselines-race');
+  const namespace = uniqueNamespace();
+  const templates = await installPredictionTemplate(client, namespace);
+  t.after(() =>
+    cleanup(client, {
+      indices: [index],
+      dataStreams: [dataStreamName(namespace)],
+      indexTemplates: templates,
+    }),
+  );
+  const baseline = await profileFile({
+    file: `${fixtures}train.csv`,
+    model: 'race',
+    version: '1',
+    schema: loadSchema(`${fixtures}schema.yml`),
+  });
+  await saveBaseline(client, baseline, index);
+  const vocabulary = new Set(Object.keys(baseline.features.comment?.text?.vocabulary ?? {}));
+  const comments = ['great service and fast delivery', 'the zebra quantum app crashed again', 'slow support'];
+  const T = Date.parse('2026-04-01T10:00:00Z');
+  // constructed and logged in the same tick: the baseline lookup has not even been sent yet
+  const tr = new MlInputTransport({
+    client,
+    namespace,
+    model: 'race',
+    version: '1',
+    baselineIndex: index,
+    spillDir: false,
+  });
+  for (let i = 0; i < 30; i++)
+    tr.logPrediction({ features: { comment: comments[i % 3] }, prediction: 0.5, timestamp: T + i });
+  assert.equal(await tr.flush(30_000), true);
+  await tr.shutdown();
+  await client.indices.refresh({ index: dataStreamName(namespace) });
+  const res = await client.search<PredictionDocument>({ index: dataStreamName(namespace), size: 100 });
+  assert.equal(res.hits.hits.length, 30);
+  for (const h of res.hits.hits) {
+    assert.equal(h._source?.mlmon.baseline_id, 'race@1');
+    assert.ok(h._source?.mlmon.features.text?.comment, 'stored as text, not as a category');
+  }
+  const m = await computeWindow(
+    client,
+    { model: 'race', from: new Date(T), to: new Date(T + 60_000), index: dataStreamName(namespace) },
+    baseline,
+    defaultRules,
+  );
+  const tokens = comments.flatMap((c) => tokenize(c));
+  const oov = tokens.filter((w) => !vocabulary.has(w)).length;
+  assert.equal(m.features.comment?.na_rate, 0);
+  assert.ok(oov > 0);
+  assert.equal(m.features.comment?.oov_rate, oov / tokens.length);
 });

@@ -18,7 +18,7 @@ test('the defaults are the documented ones, in the documented order, each with i
     JSON.stringify(defaultRules),
     JSON.stringify({
       minSamples: 100,
-      pValue: 0.05,
+      falseAlarmBudget: 0.01,
       naRateRise: { warn: 0.05, critical: 0.2 },
       unseenRate: { warn: 0.01, critical: 0.05 },
       oovRate: { warn: 0.1, critical: 0.25 },
@@ -59,20 +59,26 @@ test('the table: eight rules, one name each; the feature checks name the metric-
   assert.deepEqual(
     FEATURE_CHECKS.map((c) => {
       const p = checkPaths(c);
-      return [c.metric, c.kinds.join('|'), c.thresholds, p.samples.join('.'), p.pValue?.join('.') ?? '-'];
+      return [
+        c.metric,
+        c.kinds.join('|'),
+        c.thresholds,
+        p.samples?.join('.') ?? '-',
+        p.evidence?.join('.') ?? '-',
+      ];
     }),
     [
       [
         'na_rate_rise',
         'numeric|categorical|text|boolean|datetime|identifier',
         'naRateRise',
-        'window.docs',
         '-',
+        'evidence.na_rate_rise',
       ],
-      ['unseen_rate_rise', 'categorical', 'unseenRate', 'metric.count', '-'],
+      ['unseen_rate_rise', 'categorical', 'unseenRate', '-', 'evidence.unseen_rate_rise'],
       ['oov_rate_rise', 'text', 'oovRate', 'metric.count', '-'],
-      ['psi', 'numeric', 'psi', 'metric.count', 'metric.ks_p_value'],
-      ['js', 'categorical|boolean', 'jensenShannon', 'metric.count', 'metric.chi2_p_value'],
+      ['psi', 'numeric', 'psi', '-', 'evidence.psi'],
+      ['js', 'categorical|boolean', 'jensenShannon', '-', 'evidence.js'],
     ],
   );
   // each kind a subject can have meets at most one test per metric: the prediction's drift is PSI or JS

@@ -14,6 +14,7 @@ const numeric = (o: Partial<FeatureStatistics> = {}): FeatureStatistics => ({
   na_rate: 0,
   baseline_na_rate: 0,
   psi: 0.01,
+  psi_critical: 0.05,
   ks: 0.01,
   ks_p_value: 0.9,
   js: 0.01,
@@ -31,6 +32,7 @@ const categorical = (o: Partial<FeatureStatistics> = {}): FeatureStatistics => (
   top_unseen: [],
   chi2_p_value: 0.9,
   js: 0.01,
+  js_critical: 0.05,
   linf: 0.01,
   ...o,
 });
@@ -47,77 +49,90 @@ const text = (o: Partial<FeatureStatistics> = {}): FeatureStatistics => ({
 const summary = (v: ReturnType<typeof featureVerdict>) =>
   v.alerts.map((a) => `${a.rule} ${a.feature} ${a.metric} ${a.value} ${a.threshold} ${a.severity}`);
 
-test('a clean feature is ok, with no alert and no reason', () => {
+test('a clean feature is ok, with no alert and no reason, and every rule clear', () => {
   for (const m of [numeric(), categorical(), text()]) {
     const v = featureVerdict('x', m, 500, false, rules);
-    assert.deepEqual(v, { status: 'ok', alerts: [] });
+    assert.equal(v.status, 'ok');
+    assert.deepEqual(v.alerts, []);
+    assert.equal(v.reason, undefined);
+    assert.ok(v.clear.some((c) => c.rule === 'na_rate'));
   }
+  assert.deepEqual(featureVerdict('x', numeric(), 500, false, rules).evidence, {
+    na_rate_rise: false,
+    psi: false,
+  });
 });
 
-test('the NA rule compares the rise over the baseline, at warn and at critical, gated by the documents', () => {
+test('the NA rule: the rise over the baseline at warn and critical, behind a binomial test at the window size', () => {
   const at = (na: number, base: number, docs = 500, count = 500) =>
     featureVerdict('x', numeric({ na_rate: na, baseline_na_rate: base, count }), docs, false, rules);
   assert.deepEqual(at(0.2, 0.16).alerts, []);
   assert.deepEqual(summary(at(0.25, 0.125)), ['na_rate x na_rate_rise 0.125 0.05 warn']);
   assert.equal(at(0.25, 0.125).status, 'warn');
-  // exactly at the threshold fires
+  // exactly at the floor fires, where the test is significant (0 expected: any NA is)
   assert.deepEqual(summary(at(0.05, 0)), ['na_rate x na_rate_rise 0.05 0.05 warn']);
   assert.deepEqual(summary(at(0.375, 0.125)), ['na_rate x na_rate_rise 0.25 0.2 critical']);
-  assert.equal(at(0.375, 0.125).status, 'critical');
   assert.deepEqual(summary(at(0.2, 0)), ['na_rate x na_rate_rise 0.2 0.2 critical']);
   // a fall is no alert
   assert.deepEqual(at(0, 0.5).alerts, []);
-  // the gate counts the window's documents: fewer than min_samples, no verdict
-  assert.deepEqual(at(0.9, 0, 99, 10).alerts, []);
-  // ... while the feature's own values may be few (most are missing): the NA rule still fires,
-  // the status is the alert's, and the reason says the other rules had too few values
+  // a rise past the floor that a small window cannot tell from noise: 2 NA of 10 over a 10% baseline
+  // (P(X >= 2) = 0.26), no alert, and the rule is not clear either
+  const thin = at(0.2, 0.1, 10, 8);
+  assert.deepEqual(thin.alerts, []);
+  assert.match(thin.reason ?? '', /too few to tell na_rate_rise/);
+  assert.ok(!thin.clear.some((c) => c.rule === 'na_rate'));
+  // overwhelming evidence in a small window alerts: 0% -> 40% in 52 documents
+  assert.deepEqual(summary(at(21 / 52, 0, 52, 31)), [`na_rate x na_rate_rise ${21 / 52} 0.2 critical`]);
+  // the NA rule fires while the feature's own values are few (most are missing)
   const few = at(0.9, 0, 100, 10);
   assert.deepEqual(summary(few), ['na_rate x na_rate_rise 0.9 0.2 critical']);
   assert.equal(few.status, 'critical');
-  assert.equal(few.reason, '10 values in the window, fewer than the 100 the rules need');
 });
 
-test('too few values: insufficient_data with the reason, and no rule but NA looks at the numbers', () => {
-  const v = featureVerdict('x', numeric({ count: 99, psi: 5, ks_p_value: 0 }), 500, false, rules);
+test('an empty window: no_data, no alert, nothing clear, and no evidence stored', () => {
+  const m: FeatureStatistics = { type: 'numeric', count: 0, baseline_na_rate: 0.1 };
+  const v = featureVerdict('x', m, 0, false, rules);
   assert.deepEqual(v, {
-    status: 'insufficient_data',
-    reason: '99 values in the window, fewer than the 100 the rules need',
+    status: 'no_data',
+    reason: 'no documents in the window',
     alerts: [],
+    evidence: {},
+    clear: [],
   });
-  const at = featureVerdict('x', numeric({ count: 100, psi: 5, ks_p_value: 0 }), 100, false, rules);
-  assert.deepEqual(summary(at), ['numeric_drift x psi 5 0.2 critical']);
-  assert.equal(at.reason, undefined);
 });
 
-test('numeric drift needs the effect and a significant KS test; the prediction names it prediction_drift', () => {
+test('numeric drift needs the effect floor and PSI past its calibrated critical value; the prediction names it prediction_drift', () => {
   const v = (o: Partial<FeatureStatistics>, isPrediction = false) =>
     summary(featureVerdict(isPrediction ? '(prediction)' : 'x', numeric(o), 500, isPrediction, rules));
-  assert.deepEqual(v({ psi: 0.15, ks_p_value: 0.01 }), ['numeric_drift x psi 0.15 0.1 warn']);
-  assert.deepEqual(v({ psi: 0.2, ks_p_value: 0.01 }), ['numeric_drift x psi 0.2 0.2 critical']);
-  assert.deepEqual(v({ psi: 0.099, ks_p_value: 0.01 }), []);
-  // p exactly at the gate is not significant; no p-value at all is not either
-  assert.deepEqual(v({ psi: 0.5, ks_p_value: 0.05 }), []);
-  assert.deepEqual(v({ psi: 0.5, ks_p_value: undefined }), []);
-  assert.deepEqual(v({ psi: 0.5, ks_p_value: Number.NaN }), []);
-  assert.deepEqual(v({ psi: Number.NaN, ks_p_value: 0 }), []);
-  assert.deepEqual(v({ psi: 0.15, ks_p_value: 0.01 }, true), [
-    'prediction_drift (prediction) psi 0.15 0.1 warn',
-  ]);
-  // an infinite PSI is critical
-  assert.deepEqual(v({ psi: Number.POSITIVE_INFINITY, ks_p_value: 0 }), [
-    'numeric_drift x psi Infinity 0.2 critical',
-  ]);
-  // a numeric feature's Jensen-Shannon distance is reported, never judged (no chi-squared test)
-  assert.deepEqual(v({ js: 0.9, chi2_p_value: 0 }), []);
+  assert.deepEqual(v({ psi: 0.15 }), ['numeric_drift x psi 0.15 0.1 warn']);
+  assert.deepEqual(v({ psi: 0.2 }), ['numeric_drift x psi 0.2 0.2 critical']);
+  assert.deepEqual(v({ psi: 0.099 }), []);
+  // at the critical value is not past it; no critical value at all judges nothing
+  assert.deepEqual(v({ psi: 0.5, psi_critical: 0.5 }), []);
+  assert.deepEqual(v({ psi: 0.5, psi_critical: undefined }), []);
+  assert.deepEqual(v({ psi: 0.5, psi_critical: Number.POSITIVE_INFINITY }), []);
+  assert.deepEqual(v({ psi: Number.NaN }), []);
+  assert.deepEqual(v({ psi: 0.15 }, true), ['prediction_drift (prediction) psi 0.15 0.1 warn']);
+  assert.deepEqual(v({ psi: Number.POSITIVE_INFINITY }), ['numeric_drift x psi Infinity 0.2 critical']);
+  // a numeric feature's Jensen-Shannon distance is reported, never judged
+  assert.deepEqual(v({ js: 0.9, js_critical: 0 }), []);
+  // a small window whose critical value is above the floor: a PSI under the floor is not evidence of no drift
+  const thin = featureVerdict('x', numeric({ count: 20, psi: 0.05, psi_critical: 0.4 }), 20, false, rules);
+  // neither rule can tell at 20: insufficient_data
+  assert.equal(thin.status, 'insufficient_data');
+  // where the NA rule can (no NA in the baseline, 1/50 is detectable), the status is ok, the reason says what could not
+  const half = featureVerdict('x', numeric({ count: 50, psi: 0.05, psi_critical: 0.4 }), 50, false, rules);
+  assert.equal(half.status, 'ok');
+  assert.equal(half.reason, '50 values in the window: too few to tell psi from noise');
+  assert.equal(thin.reason, '20 values in the window: too few to tell na_rate_rise, psi from noise');
+  assert.ok(!thin.clear.some((c) => c.metric === 'psi'));
 });
 
-test('categorical drift: Jensen-Shannon behind chi-squared, on categorical and boolean features', () => {
+test('categorical drift: Jensen-Shannon past its critical value, on categorical and boolean features', () => {
   const v = (m: FeatureStatistics, isPrediction = false) =>
     summary(featureVerdict(isPrediction ? '(prediction)' : 'c', m, 500, isPrediction, rules));
-  assert.deepEqual(v(categorical({ js: 0.12, chi2_p_value: 0.001 })), [
-    'categorical_drift c js 0.12 0.1 warn',
-  ]);
-  assert.deepEqual(v(categorical({ js: 0.12, chi2_p_value: 0.2 })), []);
+  assert.deepEqual(v(categorical({ js: 0.12 })), ['categorical_drift c js 0.12 0.1 warn']);
+  assert.deepEqual(v(categorical({ js: 0.12, js_critical: 0.13 })), []);
   const bool: FeatureStatistics = {
     type: 'boolean',
     count: 500,
@@ -125,6 +140,7 @@ test('categorical drift: Jensen-Shannon behind chi-squared, on categorical and b
     baseline_na_rate: 0,
     chi2_p_value: 0,
     js: 0.3,
+    js_critical: 0.05,
     linf: 0.3,
   };
   assert.deepEqual(v(bool), ['categorical_drift c js 0.3 0.2 critical']);
@@ -156,7 +172,7 @@ test('unseen categories on categorical features and predictions; OOV words on te
 });
 
 test('alerts come in the table order, the status is the worst, and the rules given are the ones applied', () => {
-  const m = categorical({ na_rate: 0.1, unseen_rate: 0.2, js: 0.15, chi2_p_value: 0 });
+  const m = categorical({ na_rate: 0.1, unseen_rate: 0.2, js: 0.15 });
   const v = featureVerdict('c', m, 500, false, rules);
   assert.deepEqual(summary(v), [
     `na_rate c na_rate_rise 0.1 0.05 warn`,
@@ -166,19 +182,19 @@ test('alerts come in the table order, the status is the worst, and the rules giv
   assert.equal(v.status, 'critical');
   const own: FeatureRules = {
     ...rules,
-    minSamples: 1000,
-    pValue: 1,
     unseenRate: { warn: 0.5, critical: 0.9 },
     jensenShannon: { warn: 0.15, critical: 0.16 },
   };
-  const w = featureVerdict('c', m, 1000, false, own);
-  assert.deepEqual(summary(w), ['na_rate c na_rate_rise 0.1 0.05 warn']);
-  assert.equal(w.status, 'warn');
-  assert.equal(w.reason, '500 values in the window, fewer than the 1000 the rules need');
-  assert.deepEqual(summary(featureVerdict('c', m, 500, false, { ...own, minSamples: 500 })), [
+  assert.deepEqual(summary(featureVerdict('c', m, 500, false, own)), [
     'na_rate c na_rate_rise 0.1 0.05 warn',
     'categorical_drift c js 0.15 0.15 warn',
   ]);
+  // a smaller level (more tests in the window) makes the binomial test stricter: 3 NA of 30 over 1%
+  const na = categorical({ count: 27, na_rate: 0.1, baseline_na_rate: 0.01 });
+  assert.deepEqual(summary(featureVerdict('c', na, 30, false, rules, 0.01)), [
+    `na_rate c na_rate_rise ${0.1 - 0.01} 0.05 warn`,
+  ]);
+  assert.deepEqual(featureVerdict('c', na, 30, false, rules, 1e-4).alerts, []);
 });
 
 test('the verdict is pure: the statistics and the rules are left as they were', () => {
@@ -320,4 +336,15 @@ test('binomialGreaterP is the exact upper tail (SciPy binomtest, alternative gre
   assert.ok(Math.abs(binomialGreaterP(2, 5, 0.3) - (1 - 0.7 ** 5 - 5 * 0.3 * 0.7 ** 4)) < 1e-12);
   assert.equal(binomialGreaterP(0, 10, 0.5), 1);
   assert.equal(binomialGreaterP(1, 10, 0), 0);
+});
+
+test('a rule is clear (may resolve its alert) only where a 5% test could have detected the floor', () => {
+  const clear = (o: Partial<FeatureStatistics>) =>
+    featureVerdict('x', numeric(o), 500, false, rules).clear.some((c) => c.metric === 'psi');
+  // the alerting critical value is above the floor, but the null's 95th percentile is under it: clear
+  assert.equal(clear({ psi: 0.02, psi_critical: 0.15, psi_clear: 0.06 }), true);
+  // the null's 95th percentile above the floor: PSI under the floor is no evidence, the alert stays
+  assert.equal(clear({ psi: 0.02, psi_critical: 0.3, psi_clear: 0.12 }), false);
+  // a PSI at the floor but not significant is not clear either
+  assert.equal(clear({ psi: 0.1, psi_critical: 0.15, psi_clear: 0.06 }), false);
 });

@@ -38,12 +38,15 @@ function statistics(kind: ProfileType, isPrediction: boolean, r: Rules): Feature
   const count = Math.round(near([...samples, 50, 5000]));
   const na = near([r.naRateRise.warn, r.naRateRise.critical, 0.5]);
   const base = pick([0, 0.01, 0.1, na]);
-  const p = () => pick([r.pValue, r.pValue / 10, 0.5, 1, 0]);
+  // a critical value from the calibrated null: at, below or above the statistic, or none
+  const crit = (v: number | undefined) =>
+    pick([v ?? 0, (v ?? 0) - 1e-9, (v ?? 0) + 1e-9, 0, Number.POSITIVE_INFINITY, undefined]);
   const m: FeatureStatistics = { type: kind, count, na_rate: Math.min(1, na + base), baseline_na_rate: base };
   if (kind === 'numeric' && count > 0) {
     m.psi = near([r.psi.warn, r.psi.critical]);
+    m.psi_critical = crit(m.psi);
     m.ks = random();
-    m.ks_p_value = p();
+    m.ks_p_value = random();
     m.js = near([r.jensenShannon.warn, r.jensenShannon.critical]);
     m.wasserstein = random();
     m.mean_shift_se = random();
@@ -55,8 +58,9 @@ function statistics(kind: ProfileType, isPrediction: boolean, r: Rules): Feature
       m.top_unseen = [];
     }
     if (count > 0) {
-      m.chi2_p_value = p();
+      m.chi2_p_value = random();
       m.js = near([r.jensenShannon.warn, r.jensenShannon.critical]);
+      m.js_critical = crit(m.js);
       m.linf = random();
     }
   }
@@ -75,7 +79,12 @@ function window(name: string, isPrediction: boolean, kind: ProfileType, rules: R
   const known = ['1'];
   const versions = pick([['1'], ['1', '2'], ['3'], []]);
   const v = featureVerdict(name, stats, docs, isPrediction, rulesFor(rules, name));
-  const f: FeatureMetrics = { ...stats, status: v.status, ...(v.reason ? { reason: v.reason } : {}) };
+  const f: FeatureMetrics = {
+    ...stats,
+    status: v.status,
+    ...(v.reason ? { reason: v.reason } : {}),
+    evidence: v.evidence,
+  };
   const now = Date.now();
   const alerts = [...v.alerts, ...windowVerdicts({ docs, versions, knownVersions: known }, rules)];
   const m: WindowMetrics = {
@@ -90,6 +99,8 @@ function window(name: string, isPrediction: boolean, kind: ProfileType, rules: R
     latency_ms: { p50: null, p95: null, p99: null },
     ignored_fields: [],
     alerts,
+    level: rules.falseAlarmBudget,
+    cleared: [],
   };
   return { alerts, doc: metricDocument(m, name, f, 'default', isPrediction, known) };
 }
@@ -117,7 +128,7 @@ const ruleSets: Record<string, Rules> = {
   strict: {
     ...defaultRules,
     minSamples: 20,
-    pValue: 0.01,
+    falseAlarmBudget: 0.001,
     naRateRise: { warn: 0.01, critical: 0.02 },
     minVolume: 50,
     unexpectedVersion: false,
@@ -128,7 +139,7 @@ const ruleSets: Record<string, Rules> = {
     features: {
       x: { psi: { warn: 0.5, critical: 0.9 }, jensenShannon: { warn: 0.3, critical: 0.4 } },
       y: { minSamples: 1000 },
-      [PREDICTION_FEATURE]: { pValue: 0.5, unseenRate: { warn: 0.2, critical: 0.3 } },
+      [PREDICTION_FEATURE]: { unseenRate: { warn: 0.2, critical: 0.3 } },
     },
   },
 };

@@ -89,17 +89,20 @@ test('the conditions carry the job rules: defaults, mlmon.yml values, and the ga
   assert.deepEqual(byFamily(d, 'version').body.condition, {
     compare: { 'ctx.payload.hits.total': { gte: 1 } },
   });
+  // a calibrated null cannot be simulated in a watch: it filters on the job's stored verdict of the evidence
   assert.deepEqual(filters(byFamily(d, 'drift-numeric')).slice(1), [
-    { range: { 'mlmon.metric.count': { gte: 100 } } },
+    { term: { 'mlmon.evidence.psi': true } },
     { exists: { field: 'mlmon.metric.psi' } },
-    { range: { 'mlmon.metric.ks_p_value': { lt: 0.05 } } },
+  ]);
+  assert.deepEqual(filters(byFamily(d, 'oov')).slice(1), [
+    { range: { 'mlmon.metric.count': { gte: 100 } } },
+    { exists: { field: 'mlmon.metric.oov_rate_rise' } },
   ]);
   assert.deepEqual(filters(byFamily(d, 'na'))[0], { range: { 'mlmon.window.to': { gte: 'now-15m' } } });
 
   const rules: Rules = {
     ...defaultRules,
     minSamples: 500,
-    pValue: 0.01,
     psi: { warn: 0.25, critical: 0.5 },
     unexpectedVersion: false,
     minVolume: 50,
@@ -118,8 +121,8 @@ test('the conditions carry the job rules: defaults, mlmon.yml values, and the ga
   const drift = byFamily(c, 'drift-numeric');
   assert.equal(warnOf(drift), 0.25);
   assert.deepEqual(filters(drift)[2], { exists: { field: 'mlmon.metric.psi' } });
-  assert.deepEqual(filters(drift)[3], { range: { 'mlmon.metric.ks_p_value': { lt: 0.01 } } });
-  assert.deepEqual(filters(drift)[1], { range: { 'mlmon.metric.count': { gte: 500 } } });
+  assert.deepEqual(filters(drift)[1], { term: { 'mlmon.evidence.psi': true } });
+  assert.deepEqual(filters(byFamily(c, 'oov'))[1], { range: { 'mlmon.metric.count': { gte: 500 } } });
   assert.deepEqual(filters(drift)[0], { range: { 'mlmon.window.to': { gte: 'now-10m' } } });
   assert.equal(drift.body.actions.log?.throttle_period, '2h');
   assert.equal(drift.body.trigger.schedule.interval, '1m');
@@ -137,18 +140,22 @@ test('a feature with its own rules gets its own watch for the families those rul
   const ws = renderWatches({ namespace: 'ns1', rules });
   const main = byFamily(ws, 'drift-numeric');
   assert.deepEqual(main.body.input.search.request.body.query.bool.must_not, [
-    { terms: { 'mlmon.feature.name': ['device.os', 'age'] } },
+    { terms: { 'mlmon.feature.name': ['device.os'] } },
   ]);
   const own = byFamily(ws, 'drift-numeric', 'device.os');
   assert.match(own.id, /^mlmon-drift-numeric-ns1-device_os-[0-9a-f]{6}$/);
   assert.equal(warnOf(own), 0.4);
   assert.deepEqual(filters(own).at(-1), { term: { 'mlmon.feature.name': 'device.os' } });
-  // age's min_samples touches every per-feature family; device.os only the numeric drift one
-  const ageNa = byFamily(ws, 'na', 'age');
-  assert.deepEqual(filters(ageNa)[1], { range: { 'mlmon.window.docs': { gte: 1000 } } });
-  assert.deepEqual(byFamily(ws, 'na').body.input.search.request.body.query.bool.must_not, [
+  // age's min_samples touches the one family still gated by it (oov); device.os only the numeric drift one
+  const ageOov = byFamily(ws, 'oov', 'age');
+  assert.deepEqual(filters(ageOov)[1], { range: { 'mlmon.metric.count': { gte: 1000 } } });
+  assert.deepEqual(byFamily(ws, 'oov').body.input.search.request.body.query.bool.must_not, [
     { terms: { 'mlmon.feature.name': ['age'] } },
   ]);
+  assert.equal(
+    ws.some((w) => w.family === 'na' && w.feature === 'age'),
+    false,
+  );
   assert.equal(
     ws.some((w) => w.family === 'unseen' && w.feature === 'device.os'),
     false,
