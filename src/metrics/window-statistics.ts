@@ -1,7 +1,12 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { Baseline } from '../contract/baseline-document.js';
 import type { FeatureStatistics } from '../contract/window-metrics.js';
-import { type CountStatistic, FALSE_ALARM_BUDGET, nullThreshold } from '../rules/calibration.js';
+import {
+  type CountStatistic,
+  FALSE_ALARM_BUDGET,
+  type NullTail,
+  nullThreshold,
+} from '../rules/calibration.js';
 import {
   binomialGreaterP,
   chiSquared,
@@ -42,10 +47,22 @@ function critical(
   reference: readonly number[],
   n: number,
   level: number,
+  tail?: NullTail,
 ): { critical: number; clear: number } {
   const key = `${b.model}@${b.version}\u0000${e.name}\u0000${name}\u0000${reference.join(',')}`;
-  const t = nullThreshold({ key, reference, n, level, statistic });
+  const t = nullThreshold({ key, reference, n, level, statistic, ...(tail ? { tail } : {}) });
   return { critical: t.critical, clear: t.clear };
+}
+
+/**
+ * The reference's count for "a value the baseline has not listed": the values past its list, or the
+ * Good-Turing mass of new values (singletons included) where that is larger. A clean window of a
+ * column with many rare values (names, titles) holds about that share of unseen values; a reference
+ * that expected none made every clean split of such a column look drifted.
+ */
+function unseenReference(c: NonNullable<Baseline['features'][string]['categorical']>): number {
+  const listed = Object.values(c.values).reduce((s, v) => s + v, 0) + c.other_count;
+  return Math.max(c.other_count, (c.expected_unseen_rate ?? 0) * listed);
 }
 
 function featureStatistics(
@@ -109,7 +126,7 @@ function featureStatistics(
     );
     const values = p.categorical ? Object.keys(p.categorical.values) : ['true', 'false'];
     const base = p.categorical
-      ? [...values.map((v) => p.categorical?.values[v] ?? 0), p.categorical.other_count]
+      ? [...values.map((v) => p.categorical?.values[v] ?? 0), unseenReference(p.categorical)]
       : [p.boolean?.true ?? 0, p.boolean?.false ?? 0];
     const knownSum = values.reduce((s, v) => s + (known.get(v) ?? 0), 0);
     const unseen = Math.max(0, count - knownSum);
@@ -133,7 +150,7 @@ function featureStatistics(
       const chi = chiSquared(base, win);
       m.chi2_p_value = chi.pValue;
       m.js = jensenShannon(base, win);
-      const t = critical(b, e, 'js', jensenShannon, base, count, level);
+      const t = critical(b, e, 'js', jensenShannon, base, count, level, 'gamma-of-square');
       m.js_critical = t.critical;
       m.js_clear = t.clear;
       m.linf = lInfinity(base, win);

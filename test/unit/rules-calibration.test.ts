@@ -4,6 +4,7 @@ import binomial from '@stdlib/random-base-binomial';
 import type { FeatureStatistics } from '../../src/contract/window-metrics.js';
 import { jensenShannon, psi } from '../../src/metrics/distribution-tests.js';
 import {
+  binomialSampler,
   binomialSf,
   detectableRise,
   drawsFor,
@@ -74,6 +75,8 @@ function falseAlarmShare(n: number, windows: number, floors: 'defaults' | 'none'
         n,
         level,
         statistic,
+        // as the job asks (src/metrics/window-statistics.ts): Jensen-Shannon's tail is fitted
+        ...(f.type === 'numeric' ? {} : { tail: 'gamma-of-square' as const }),
       }).critical;
       const value = statistic(f.base, win);
       const m: FeatureStatistics = {
@@ -135,6 +138,7 @@ test('a drifted window is detected: one category doubled at n = 1,000, a shifted
     n: 1000,
     level,
     statistic: jensenShannon,
+    tail: 'gamma-of-square',
   });
   assert.ok(jensenShannon(baseCategories, cw) > cc.critical);
   assert.ok(jensenShannon(baseCategories, cw) >= 0.2);
@@ -160,6 +164,60 @@ test('the critical value shrinks with n, is seeded (the same twice), and cached 
   assert.equal(at(0).critical, Number.POSITIVE_INFINITY);
   assert.equal(small.draws, drawsFor(0.001));
   assert.ok(small.draws >= 5 / 0.001 - 1);
+});
+
+test('the fitted tail of Jensen-Shannon agrees with the exact order statistic, for a tenth of the draws', () => {
+  // references of different shapes: few and many categories, skewed, and one with rare values
+  const skewed = (k: number, scale: number) =>
+    Array.from({ length: k }, (_, i) => Math.round((3000 * Math.exp(-i / scale)) / scale) + 1);
+  const level = testLevel(BUDGET, 60);
+  for (const [name, reference] of [
+    ['boolean', [2100, 900]],
+    ['five', [2000, 600, 300, 90, 10]],
+    ['thirty', skewed(30, 5)],
+    ['hundred', skewed(100, 15)],
+  ] as const) {
+    for (const n of [100, 1000]) {
+      const req = { key: `fit:${name}`, reference, n, level, statistic: jensenShannon };
+      const exact = nullThreshold(req);
+      const fitted = nullThreshold({ ...req, tail: 'gamma-of-square' });
+      assert.equal(fitted.draws, 2999);
+      assert.ok(exact.draws >= 10 * fitted.draws, `${exact.draws}`);
+      const ratio = fitted.critical / exact.critical;
+      // the exact value at 30,000 draws is itself a Monte Carlo estimate (about 3% at its 5th largest)
+      assert.ok(
+        ratio > 0.94 && ratio < 1.12,
+        `${name} n=${n}: fitted ${fitted.critical} exact ${exact.critical}`,
+      );
+    }
+  }
+});
+
+test('the binomial sampler: inversion below a mean of 10 has the binomial mean and variance; seeded', () => {
+  const a = binomialSampler(11);
+  const b = binomialSampler(11);
+  for (const [n, p] of [
+    [3000, 0.003],
+    [40, 0.9],
+    [100_000, 0.00002],
+  ] as const) {
+    const xs = Array.from({ length: 40_000 }, () => a(n, p));
+    assert.deepEqual(
+      xs.slice(0, 5),
+      Array.from({ length: 5 }, () => b(n, p)),
+    );
+    for (let i = 5; i < xs.length; i++) b(n, p);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1);
+    const m = n * p;
+    const v = n * p * (1 - p);
+    assert.ok(Math.abs(mean - m) < 4 * Math.sqrt(v / xs.length), `mean ${mean} for ${n}, ${p}`);
+    assert.ok(Math.abs(variance / v - 1) < 0.05, `variance ${variance} vs ${v}`);
+    assert.ok(xs.every((x) => Number.isInteger(x) && x >= 0 && x <= n));
+  }
+  assert.equal(a(0, 0.5), 0);
+  assert.equal(a(7, 1), 7);
+  assert.equal(a(7, 0), 0);
 });
 
 test('the grid of n is at or below n, exact up to 64, within 9% above', () => {
