@@ -24,4 +24,5 @@ export const ASSET_PATHS = {
   kibanaObjects: `${KIBANA}/objects.json`,
   kibanaSavedObjects: `${KIBANA}/saved-objects.ndjson`,
   page: (name: 'dashboard' | 'report') => `assets/pages/${name}.html`,
+  doctorRawPredictions: 'assets/doctor/raw-predictions.json',
 } as const;

@@ -25,17 +25,10 @@ import { checkSupported } from '../setup/cluster-support.js';
 import { checkLive } from '../setup/live-check.js';
 import { drift, planSetup, type SetupPlan } from '../setup/setup-plan.js';
 import { MlInputTransport } from '../transport/ml-input-transport.js';
+import { type Check, fail, pass, skip } from './check.js';
+import { pipelineCheck } from './pipeline-check.js';
 
-export type CheckStatus = 'pass' | 'fail' | 'skip';
-
-export interface Check {
-  /** what is checked, e.g. `assets`, `canary prediction` */
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  /** what to do (failures) */
-  fix?: string;
-}
+export type { Check, CheckStatus } from './check.js';
 
 export interface DoctorOptions {
   namespace?: string;
@@ -46,10 +39,6 @@ export interface DoctorOptions {
 
 /** The model name of the canary: no baseline has it, so the job never reads its window. */
 export const CANARY_MODEL = 'mlmon_doctor_canary';
-
-const pass = (name: string, detail: string): Check => ({ name, status: 'pass', detail });
-const fail = (name: string, detail: string, fix: string): Check => ({ name, status: 'fail', detail, fix });
-const skip = (name: string, detail: string): Check => ({ name, status: 'skip', detail });
 
 /** What these credentials may do, per product role (`_security/user/_has_privileges`). */
 async function roleChecks(request: RawRequest, namespace: string | undefined): Promise<Check[]> {
@@ -238,12 +227,9 @@ export async function runDoctor(client: Client, request: RawRequest, o: DoctorOp
         ),
   );
   checks.push(
-    skip(
-      'ingest pipeline simulation',
-      caps?.ingestProcessors.includes('script')
-        ? 'not simulated by this version: `_ingest/pipeline/_simulate` is not run yet'
-        : 'no ingest script processor on this cluster (or not probed): the transport derives its own documents',
-    ),
+    ...(await guarded('ingest pipeline simulation', async () => [
+      await pipelineCheck(request, plan, o.namespace),
+    ])),
   );
   return checks;
 }

@@ -71,7 +71,8 @@ export function watchAssets(o: SetupOptions): Asset[] {
   });
 }
 
-function pipelinePrefix(o: CatalogOptions): string {
+/** The prefix of the pipelines `mlmon setup` installs for these options (namespace-scoped). */
+export function pipelinePrefix(o: CatalogOptions): string {
   return o.namespace ? `mlmon-${o.namespace}` : 'mlmon';
 }
 

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { elasticsearchAssets } from '../../src/assets/catalog.js';
+import { pipelineCheck } from '../../src/doctor/pipeline-check.js';
 import { requestViaClient } from '../../src/es/raw-request.js';
 import { installBaselinePipelines } from '../../src/setup/baseline-pipelines.js';
 import { hasIngest } from '../../src/setup/cluster-support.js';
@@ -103,6 +104,42 @@ describe('setup on an ingest engine', () => {
     // the Elasticsearch test node has no ingest: nothing installed, and the reason
     const es = await installBaselinePipelines(requestViaClient(testClient()), other);
     assert.deepEqual(es, { skipped: 'no ingest script processor with Painless on this cluster' });
+  });
+
+  it("doctor's pipeline line: the samples through the installed pipeline give the transport's documents; a hand-edited processor turns it red", async () => {
+    const { request } = await ingestEngine();
+    const plan = await planSetup(request, options);
+    const ok = await pipelineCheck(request, plan, ns);
+    assert.equal(ok.status, 'pass', `${ok.detail} ${ok.fix ?? ''}`);
+    assert.match(ok.detail, /^3 sample raw predictions through mlmon-.*-predictions give the documents/);
+
+    // someone adds a processor that renames a derived field: the derived documents differ
+    const id = `mlmon-${ns}-predictions`;
+    const current = (await request('GET', `/_ingest/pipeline/${id}`)).body as Record<
+      string,
+      { processors: unknown[] }
+    >;
+    const body = current[id] as { processors: unknown[] };
+    await request('PUT', `/_ingest/pipeline/${id}`, {
+      ...body,
+      processors: [...body.processors, { set: { field: 'mlmon.model.version', value: 'edited' } }],
+    });
+    const edited = await pipelineCheck(request, await planSetup(request, options), ns);
+    assert.equal(edited.status, 'fail');
+    assert.match(
+      edited.detail,
+      /sample 1 .* differs .* at mlmon\.model\.version: pipeline "edited", transport "canary"/,
+    );
+    assert.match(edited.fix ?? '', /mlmon setup/);
+    await applySetup(request, await planSetup(request, options));
+    assert.equal((await pipelineCheck(request, await planSetup(request, options), ns)).status, 'pass');
+
+    // a cluster without pipelines (the Elasticsearch test node): skipped with the reason
+    const esRequest = requestViaClient(testClient());
+    const esPlan = await planSetup(esRequest, options);
+    const skipped = await pipelineCheck(esRequest, esPlan, ns);
+    assert.equal(skipped.status, 'skip');
+    assert.match(skipped.detail, /ingest/);
   });
 
   it('teardown removes the pipelines', async () => {
