@@ -27,6 +27,7 @@ import { drift, planSetup, type SetupPlan } from '../setup/setup-plan.js';
 import { MlInputTransport } from '../transport/ml-input-transport.js';
 import { type Check, fail, pass, skip } from './check.js';
 import { pipelineCheck } from './pipeline-check.js';
+import { watchChecks } from './watch-check.js';
 
 export type { Check, CheckStatus } from './check.js';
 
@@ -213,19 +214,7 @@ export async function runDoctor(client: Client, request: RawRequest, o: DoctorOp
   if (caps && !caps.security)
     checks.push(skip('privileges', 'security is off on this cluster: every request is allowed'));
   else checks.push(...(await guarded('privileges', () => roleChecks(request, o.namespace))));
-  checks.push(
-    caps?.watcher
-      ? skip(
-          'watch execution',
-          'not simulated by this version: `_watcher/watch/<id>/_execute` is not run yet',
-        )
-      : skip(
-          'watch execution',
-          caps
-            ? 'no Watcher on this cluster: alerts come from `mlmon run`'
-            : 'the cluster could not be probed with these credentials',
-        ),
-  );
+  checks.push(...(await guarded('watch execution', () => watchChecks(request, plan))));
   checks.push(
     ...(await guarded('ingest pipeline simulation', async () => [
       await pipelineCheck(request, plan, o.namespace),
