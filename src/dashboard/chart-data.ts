@@ -18,9 +18,23 @@ export function selectProperty(response: unknown, property: string | undefined):
   return Array.isArray(node) ? node : [node];
 }
 
+/**
+ * Outside Kibana a selected namespace also narrows the index: `logs-mlmon.dead_letters-*` becomes
+ * `logs-mlmon.dead_letters-<ns>`. A panel that reads no dashboard filter (the dead letters, which may
+ * carry no model name) is then still the namespace's, as the streams are one per namespace.
+ */
+export function namespacedIndex(index: string, namespace: string | undefined): string {
+  if (!namespace) return index;
+  return index
+    .split(',')
+    .map((i) => (/^(logs|metrics)-mlmon\.[a-z_]+-\*$/.test(i) ? `${i.slice(0, -1)}${namespace}` : i))
+    .join(',');
+}
+
 /** Runs the chart's own query body (placeholders substituted) against the cluster. */
 export async function fetchChartData(client: Client, spec: ChartSpec, ctx: QueryContext): Promise<ChartData> {
-  const request = resolveDataUrl(spec.data.url, ctx, spec.usermeta?.mlmon?.context);
+  const resolved = resolveDataUrl(spec.data.url, ctx, spec.usermeta?.mlmon?.context);
+  const request = { ...resolved, index: namespacedIndex(resolved.index, ctx.selections?.namespace) };
   const response = await client.transport.request({
     method: 'POST',
     path: `/${encodeURIComponent(request.index)}/_search`,

@@ -57,41 +57,49 @@ export function dashboardContext(
   return { bool: { must: [], filter, should: [], must_not: [] } };
 }
 
-const NICE_INTERVALS: [string, number][] = [
-  ['100ms', 100],
-  ['1s', 1000],
-  ['5s', 5000],
-  ['10s', 10_000],
-  ['30s', 30_000],
-  ['1m', 60_000],
-  ['5m', 300_000],
-  ['10m', 600_000],
-  ['30m', 1_800_000],
-  ['1h', 3_600_000],
-  ['3h', 10_800_000],
-  ['12h', 43_200_000],
-  ['1d', 86_400_000],
-  ['1w', 604_800_000],
-  ['30d', 2_592_000_000],
-];
-
 /**
- * A round interval giving about `buckets` buckets over the range (Kibana aims at 50 by default): the
- * round interval nearest to range / buckets on a log scale.
+ * Kibana's rounding of range / buckets to an interval: the first row whose bound the raw interval is
+ * at or under (the last row's bound is exclusive), else a year. Thresholds as in Kibana's
+ * src/platform/plugins/private/vis_types/vega/public/data_model/es_query_parser.ts (`_roundInterval`).
  */
+const KIBANA_ROUNDING: [number, string][] = [
+  [500, '100ms'],
+  [5000, '1s'],
+  [7500, '5s'],
+  [15_000, '10s'],
+  [45_000, '30s'],
+  [180_000, '1m'],
+  [450_000, '5m'],
+  [1_200_000, '10m'],
+  [2_700_000, '30m'],
+  [7_200_000, '1h'],
+  [21_600_000, '3h'],
+  [86_400_000, '12h'],
+  [604_800_000, '24h'],
+  [1_814_400_000, '1w'],
+];
+const KIBANA_LAST: [number, string] = [3_628_800_000, '30d'];
+
+/** The interval Kibana's Vega panel picks for about `buckets` buckets over the range (50 by default). */
 export function autoInterval(from: Date, to: Date, buckets = 50): string {
-  const raw = Math.max(1, (to.getTime() - from.getTime()) / buckets);
-  let best = NICE_INTERVALS[0] as [string, number];
-  for (const nice of NICE_INTERVALS)
-    if (Math.abs(Math.log(nice[1] / raw)) < Math.abs(Math.log(best[1] / raw))) best = nice;
-  return raw > 2 * 2_592_000_000 ? '1y' : best[0];
+  const raw = (to.getTime() - from.getTime()) / buckets;
+  for (const [bound, interval] of KIBANA_ROUNDING) if (raw <= bound) return interval;
+  return raw < KIBANA_LAST[0] ? KIBANA_LAST[1] : '1y';
 }
 
-/** Elasticsearch 8+ wants `calendar_interval` for weeks, months, quarters and years, else `fixed_interval`. */
+/**
+ * Kibana's choice of `calendar_interval` or `fixed_interval` (its data plugin's
+ * `dateHistogramInterval` over `parseEsInterval`): one minute, hour, day, week, month, quarter or
+ * year is a calendar interval; milliseconds, seconds and multiples of minutes, hours and days are
+ * fixed; multiples of weeks, months, quarters and years are refused, as Elasticsearch refuses them.
+ */
 function intervalParam(interval: string): Record<string, string> {
-  const m = /^(\d+)(ms|s|m|h|d|w|M|q|y)$/.exec(interval);
+  const m = /^([1-9]\d*)(ms|s|m|h|d|w|M|q|y)$/.exec(interval);
   if (!m) throw new Error(`invalid interval "${interval}"`);
-  return ['w', 'M', 'q', 'y'].includes(m[2] as string) && m[1] === '1'
+  const [, value, unit] = m as unknown as [string, string, string];
+  if (['w', 'M', 'q', 'y'].includes(unit) && value !== '1')
+    throw new Error(`invalid calendar interval "${interval}": its value must be 1`);
+  return value === '1' && unit !== 'ms' && unit !== 's'
     ? { calendar_interval: interval }
     : { fixed_interval: interval };
 }

@@ -5,7 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { compile } from 'vega-lite';
 import { kibanaObjectRefs, readKibanaSavedObjects } from '../../src/assets/kibana-objects.js';
 import { chartNames, readChart, readDashboards, readObjectsDef } from '../../src/dashboard/chart-assets.js';
-import { withInlineData } from '../../src/dashboard/chart-data.js';
+import { namespacedIndex, withInlineData } from '../../src/dashboard/chart-data.js';
 import { resolveDataUrl } from '../../src/dashboard/kibana-query.js';
 import { buildSavedObjects, toNdjson, visualizationId } from '../../src/dashboard/saved-objects.js';
 import { defaultRules } from '../../src/rules/rule-table.js';
@@ -142,4 +142,41 @@ test('threshold lines equal the rules the job applies', () => {
     // the drawn lines use the same numbers
     for (const v of [t.warn, t.critical]) assert.ok(text.includes(String(v)), `${chart} draws ${v}`);
   }
+});
+
+test("Kibana injects the dashboard's filters into every %context% panel: the dead-letter panel reads the time range alone", () => {
+  // src/platform/plugins/private/vis_types/vega/public/vega_request_handler.ts passes the dashboard's
+  // filters to es_query_parser.ts, which puts them into any data.url with %context% (or the clause
+  // placeholders): a model filter would empty a panel over dead letters, which may carry no model name
+  const from = new Date('2026-01-01T00:00:00Z');
+  const to = new Date('2026-01-01T06:00:00Z');
+  const overDeadLetters = chartNames().filter((n) =>
+    String((readChart(n).data as { url?: { index?: string } }).url?.index).includes('dead_letters'),
+  );
+  assert.deepEqual(overDeadLetters, ['dead-letters']);
+  for (const name of overDeadLetters) {
+    const url = (readChart(name).data as { url: Record<string, unknown> }).url;
+    assert.doesNotMatch(JSON.stringify(url), /%context%|%timefield%|%dashboard_context-/, name);
+    const resolved = resolveDataUrl(url, { from, to, selections: { model: 'churn', namespace: 'prod' } });
+    assert.deepEqual(resolved.body.query, {
+      range: {
+        '@timestamp': {
+          gte: '2026-01-01T00:00:00.000Z',
+          lte: '2026-01-01T06:00:00.000Z',
+          format: 'strict_date_optional_time',
+        },
+      },
+    });
+  }
+});
+
+test('outside Kibana a selected namespace narrows our stream patterns to that namespace, and nothing else', () => {
+  assert.equal(namespacedIndex('logs-mlmon.dead_letters-*', 'prod'), 'logs-mlmon.dead_letters-prod');
+  assert.equal(
+    namespacedIndex('metrics-mlmon.window-*,logs-mlmon.alerts-*', 'a_b'),
+    'metrics-mlmon.window-a_b,logs-mlmon.alerts-a_b',
+  );
+  assert.equal(namespacedIndex('logs-mlmon.dead_letters-*', undefined), 'logs-mlmon.dead_letters-*');
+  assert.equal(namespacedIndex('logs-*-*', 'prod'), 'logs-*-*');
+  assert.equal(namespacedIndex('mlmon-baselines', 'prod'), 'mlmon-baselines');
 });

@@ -100,10 +100,23 @@ test('clause placeholders splice the context in; %timefilter% true, min and max 
   });
 });
 
-test('intervals: about 50 buckets by default, a fixed one when asked, calendar units for weeks and years', () => {
-  assert.equal(autoInterval(from, to), '10m');
-  assert.equal(autoInterval(from, new Date(from.getTime() + 60 * 60_000)), '1m');
-  assert.equal(autoInterval(from, new Date(from.getTime() + 200 * 86_400_000)), '1w');
+test("intervals: Kibana's rounding of range / 50 and its calendar or fixed choice (es_query_parser.ts, parse_es_interval.ts)", () => {
+  const over = (ms: number) => autoInterval(from, new Date(from.getTime() + ms));
+  const H = 3_600_000;
+  const D = 24 * H;
+  // the fixed thresholds, not the nearest round value: 6 h / 50 = 7.2 min is at or under 9 min, so 5m
+  assert.equal(autoInterval(from, to), '5m');
+  assert.equal(over(H), '1m'); // 72 s
+  assert.equal(over(24 * H), '30m'); // 28.8 min
+  assert.equal(over(7 * D), '3h'); // 3.36 h
+  assert.equal(over(30 * D), '12h'); // 14.4 h
+  assert.equal(over(90 * D), '24h'); // 43.2 h
+  assert.equal(over(200 * D), '24h'); // 4 days
+  assert.equal(over(1000 * D), '1w'); // 20 days
+  assert.equal(over(2000 * D), '30d'); // 40 days
+  assert.equal(over(3000 * D), '1y'); // 60 days
+  assert.equal(over(50 * 500), '100ms'); // at the bound: the smaller interval
+  assert.equal(over(50 * 501), '1s');
   const agg = (interval?: string) =>
     (
       resolveDataUrl(
@@ -114,9 +127,15 @@ test('intervals: about 50 buckets by default, a fixed one when asked, calendar u
         interval ? { from, to, interval } : { from, to },
       ).body as { aggs: { h: { date_histogram: Record<string, unknown> } } }
     ).aggs.h.date_histogram;
-  assert.deepEqual(agg(), { field: 't', fixed_interval: '10m' });
-  assert.deepEqual(agg('1h'), { field: 't', fixed_interval: '1h' });
+  assert.deepEqual(agg(), { field: 't', fixed_interval: '5m' });
+  // one minute, hour or day is a calendar interval in Kibana; a multiple is fixed
+  assert.deepEqual(agg('1m'), { field: 't', calendar_interval: '1m' });
+  assert.deepEqual(agg('1h'), { field: 't', calendar_interval: '1h' });
+  assert.deepEqual(agg('1d'), { field: 't', calendar_interval: '1d' });
+  assert.deepEqual(agg('24h'), { field: 't', fixed_interval: '24h' });
+  assert.deepEqual(agg('30s'), { field: 't', fixed_interval: '30s' });
   assert.deepEqual(agg('1w'), { field: 't', calendar_interval: '1w' });
+  assert.throws(() => agg('2w'), /value must be 1/);
 });
 
 test('what Kibana refuses is refused: body.query together with %context%, an unknown %timefilter%', () => {
