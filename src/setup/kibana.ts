@@ -1,7 +1,13 @@
 /**
  * The Kibana part of setup, through Kibana's documented HTTP APIs only (never the `.kibana` index):
- * `GET /api/status`, `POST /api/saved_objects/_bulk_get`, `POST /api/saved_objects/_import`
+ * `GET /api/status`, `GET /api/saved_objects/_find`, `POST /api/saved_objects/_import`
  * (multipart NDJSON, `overwrite=true`), `DELETE /api/saved_objects/<type>/<id>`.
+ *
+ * Our objects are found by their id or, in a second space, by their `originId`: Kibana gives a copy
+ * imported into another space a new id when the id is taken in a space before it, and records ours
+ * as its origin (src/core/packages/saved-objects/import-export-server-internal/src/import/lib/
+ * check_conflicts.ts and check_origin_conflicts.ts in Kibana's source); a re-import overwrites that
+ * copy, so planning and teardown look for it by origin.
  *
  * Which version is installed is recorded in one tag object (`mlmon-assets`) whose description
  * carries the hash of the NDJSON: a re-run with the same file is "unchanged". Hand edits to a
@@ -130,22 +136,41 @@ type Found = {
   attributes?: Record<string, unknown>;
 };
 
-async function bulkGet(k: KibanaConnection, refs: { type: string; id: string }[]): Promise<Found[]> {
-  const res = await kibanaRequest(
-    k,
-    'POST',
-    '/api/saved_objects/_bulk_get',
-    JSON.stringify(refs),
-    'application/json',
-  );
-  if (res.status !== 200)
-    throw new MlmonError(
-      `Kibana _bulk_get answered HTTP ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`,
-      {
-        exit: 'partial',
-      },
-    );
-  return (res.body as { saved_objects: Found[] }).saved_objects;
+/** One page size and a bound on the pages, so a cluster with many objects cannot make this loop forever. */
+const FIND_PAGE = 1000;
+const FIND_MAX_PAGES = 50;
+
+/**
+ * Where each of `refs` is in this space: the object with our id, else the copy whose `originId` is
+ * our id. Keyed by `type:ourId`.
+ */
+async function locate(
+  k: KibanaConnection,
+  refs: { type: string; id: string }[],
+): Promise<Map<string, Found>> {
+  const wanted = new Set(refs.map((r) => `${r.type}:${r.id}`));
+  const out = new Map<string, Found>();
+  const types = [...new Set(refs.map((r) => r.type))];
+  for (let page = 1; page <= FIND_MAX_PAGES; page++) {
+    const q = new URLSearchParams({ per_page: String(FIND_PAGE), page: String(page) });
+    for (const t of types) q.append('type', t);
+    const res = await kibanaRequest(k, 'GET', `/api/saved_objects/_find?${q}`);
+    if (res.status !== 200)
+      throw new MlmonError(
+        `Kibana _find answered HTTP ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`,
+        { exit: 'partial' },
+      );
+    const body = res.body as { saved_objects?: (Found & { originId?: string })[]; total?: number };
+    for (const o of body.saved_objects ?? []) {
+      const own = `${o.type}:${o.id}`;
+      const origin = o.originId ? `${o.type}:${o.originId}` : undefined;
+      // an object with our very id wins over a copy that names it as its origin
+      if (wanted.has(own)) out.set(own, o);
+      else if (origin && wanted.has(origin) && !out.has(origin)) out.set(origin, o);
+    }
+    if (page * FIND_PAGE >= (body.total ?? 0)) break;
+  }
+  return out;
 }
 
 function markerObject(hash: string, count: number): SavedObject {
@@ -202,12 +227,12 @@ export async function planKibana(
       skippedEntry(`${o.type} ${o.id}`, `Kibana ${version} is older than ${MIN_KIBANA.join('.')}`),
     );
   const marker = markerObject(hash, objects.length);
-  const found = await bulkGet(
+  const found = await locate(
     k,
     [...objects, marker].map(({ type, id }) => ({ type, id })),
   );
-  const present = new Set(found.filter((f) => !f.error).map((f) => `${f.type}:${f.id}`));
-  const installedHash = found.find((f) => f.id === MARKER_ID && !f.error)?.attributes?.description;
+  const present = new Set(found.keys());
+  const installedHash = found.get(`tag:${MARKER_ID}`)?.attributes?.description;
   const current = typeof installedHash === 'string' && installedHash.endsWith(hash);
   const ndjson = `${text.trimEnd()}\n${JSON.stringify(marker)}\n`;
   let imported: Promise<string> | undefined;
@@ -232,17 +257,25 @@ function skippedEntry(name: string, reason: string): Planned {
 }
 
 export async function removeKibana(k: KibanaConnection, file = SAVED_OBJECTS_FILE): Promise<RemoveEntry[]> {
-  const objects = existsSync(file) ? readSavedObjects(file).objects : [];
+  const objects = [...(existsSync(file) ? readSavedObjects(file).objects : []), markerObject('', 0)];
+  const found = await locate(k, objects);
   const out: RemoveEntry[] = [];
-  for (const o of [...objects, markerObject('', 0)].reverse()) {
+  for (const o of objects.reverse()) {
+    const name = `${o.type} ${o.id}`;
+    // in a second space the copy has an id of Kibana's choosing
+    const id = found.get(`${o.type}:${o.id}`)?.id;
+    if (!id) {
+      out.push({ kind: 'kibana_objects', name, outcome: 'absent' });
+      continue;
+    }
     const res = await kibanaRequest(
       k,
       'DELETE',
-      `/api/saved_objects/${o.type}/${encodeURIComponent(o.id)}?force=true`,
+      `/api/saved_objects/${o.type}/${encodeURIComponent(id)}?force=true`,
     );
     out.push({
       kind: 'kibana_objects',
-      name: `${o.type} ${o.id}`,
+      name: id === o.id ? name : `${name} (as ${id})`,
       outcome: res.status === 200 ? 'removed' : res.status === 404 ? 'absent' : 'failed',
       ...(res.status !== 200 && res.status !== 404 ? { reason: `HTTP ${res.status}` } : {}),
     });

@@ -4,7 +4,13 @@
  * state-changing calls, multipart NDJSON with a `file` part for imports, every object with type,
  * id and attributes, references resolvable, and no object newer than this Kibana. It is a contract
  * check of our requests, not a Kibana: it does not render or migrate anything.
+ *
+ * Spaces (`/s/<space>/...`) follow Kibana's import: an object whose id is taken in another space gets
+ * a new id in this one, with our id as its `originId` (check_conflicts.ts, the unresolvable conflict),
+ * and a later import of the same id into that space overwrites the copy (check_origin_conflicts.ts);
+ * references inside an import follow the new ids. `_find` returns each object with its `originId`.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 export interface KibanaRequest {
@@ -16,8 +22,10 @@ export interface KibanaRequest {
 export interface FakeKibana {
   url: string;
   requests: KibanaRequest[];
-  /** stored objects by `type:id` */
+  /** stored objects of the default space by `type:id` */
   objects: Map<string, Record<string, unknown>>;
+  /** stored objects of every space (the default one is `objects`) */
+  spaces: Map<string, Map<string, Record<string, unknown>>>;
   imports: Record<string, unknown>[][];
   /** alerting rules by id */
   rules: Map<string, Record<string, unknown>>;
@@ -37,6 +45,12 @@ export async function startFakeKibana(
   const version = opts.version ?? '9.2.8';
   const requests: KibanaRequest[] = [];
   const objects = new Map<string, Record<string, unknown>>();
+  const spaces = new Map([['default', objects]]);
+  const inSpace = (space: string) => {
+    const m = spaces.get(space) ?? new Map<string, Record<string, unknown>>();
+    spaces.set(space, m);
+    return m;
+  };
   const imports: Record<string, unknown>[][] = [];
   const rules = new Map<string, Record<string, unknown>>();
 
@@ -45,6 +59,10 @@ export async function startFakeKibana(
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://kibana');
+    const spaceMatch = /^\/s\/([^/]+)(\/.*)$/.exec(url.pathname);
+    const space = spaceMatch ? decodeURIComponent(spaceMatch[1] as string) : 'default';
+    if (spaceMatch) url.pathname = spaceMatch[2] as string;
+    const here = inSpace(space);
     requests.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers });
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -68,11 +86,28 @@ export async function startFakeKibana(
         return send(400, { statusCode: 400, message: 'expected an array of {type, id}' });
       return send(200, {
         saved_objects: refs.map((r) => {
-          const o = objects.get(`${r.type}:${r.id}`);
+          const o = here.get(`${r.type}:${r.id}`);
           return (
             o ?? { ...r, error: { statusCode: 404, error: 'Not Found', message: 'Saved object not found' } }
           );
         }),
+      });
+    }
+
+    if (req.method === 'GET' && url.pathname === '/api/saved_objects/_find') {
+      const types = url.searchParams.getAll('type');
+      if (!types.length)
+        return send(400, { statusCode: 400, message: '[request query.type]: expected value' });
+      const perPage = Number(url.searchParams.get('per_page') ?? 20);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const all = [...here.values()].filter((o) => types.includes(o.type as string));
+      return send(200, {
+        page,
+        per_page: perPage,
+        total: all.length,
+        saved_objects: all
+          .slice((page - 1) * perPage, page * perPage)
+          .map((o) => ({ ...o, namespaces: [space] })),
       });
     }
 
@@ -110,21 +145,43 @@ export async function startFakeKibana(
             });
         }
         for (const r of (o.references as { type: string; id: string }[] | undefined) ?? []) {
-          if (!ids.has(`${r.type}:${r.id}`) && !objects.has(`${r.type}:${r.id}`))
+          if (!ids.has(`${r.type}:${r.id}`) && !here.has(`${r.type}:${r.id}`))
             errors.push({ id: o.id, type: o.type, error: { type: 'missing_references', references: [r] } });
         }
-        const exists = objects.has(`${o.type}:${o.id}`);
+        const exists = here.has(`${o.type}:${o.id}`);
         if (exists && url.searchParams.get('overwrite') !== 'true')
           errors.push({ id: o.id, type: o.type, error: { type: 'conflict' } });
       }
       if (errors.length) return send(200, { success: false, successCount: 0, errors });
       imports.push(incoming);
-      for (const o of incoming) objects.set(`${o.type}:${o.id}`, o);
-      return send(200, {
-        success: true,
-        successCount: incoming.length,
-        successResults: incoming.map((o) => ({ type: o.type, id: o.id })),
+      // where each object lands: its id, the copy that names it as origin, or a new id when the id
+      // is taken in another space
+      const destination = new Map<string, string>();
+      for (const o of incoming) {
+        const key = `${o.type}:${o.id}`;
+        const copy = [...here.values()].find((x) => x.type === o.type && x.originId === o.id);
+        const takenElsewhere = [...spaces].some(([s2, m]) => s2 !== space && m.has(key));
+        destination.set(
+          key,
+          here.has(key)
+            ? (o.id as string)
+            : copy
+              ? (copy.id as string)
+              : takenElsewhere
+                ? randomUUID()
+                : (o.id as string),
+        );
+      }
+      const results = incoming.map((o) => {
+        const id = destination.get(`${o.type}:${o.id}`) as string;
+        const references = (
+          (o.references as { type: string; id: string; name: string }[] | undefined) ?? []
+        ).map((r) => ({ ...r, id: destination.get(`${r.type}:${r.id}`) ?? r.id }));
+        const stored = { ...o, id, references, ...(id !== o.id ? { originId: o.id } : {}) };
+        here.set(`${o.type}:${id}`, stored);
+        return { type: o.type, id: o.id, ...(id !== o.id ? { destinationId: id } : {}) };
       });
+      return send(200, { success: true, successCount: incoming.length, successResults: results });
     }
 
     // alerting rules: create with the rule type, update without it (the documented bodies)
@@ -183,7 +240,7 @@ export async function startFakeKibana(
     const del = /^\/api\/saved_objects\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'DELETE' && del) {
       const key = `${del[1]}:${decodeURIComponent(del[2] as string)}`;
-      if (!objects.delete(key)) return send(404, { statusCode: 404, message: 'Saved object not found' });
+      if (!here.delete(key)) return send(404, { statusCode: 404, message: 'Saved object not found' });
       return send(200, {});
     }
     return send(404, { statusCode: 404, message: `no route ${req.method} ${url.pathname}` });
@@ -194,6 +251,7 @@ export async function startFakeKibana(
     url: `http://127.0.0.1:${port}`,
     requests,
     objects,
+    spaces,
     imports,
     rules,
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -109,6 +109,42 @@ describe('mlmon setup --kibana', () => {
     }
   });
 
+  it('a second space: the copies get new ids with ours as origin; setup finds them unchanged and teardown removes them', async () => {
+    // the ids are taken in the default space, so Kibana gives the copies in team_b ids of its own
+    // (check_conflicts.ts) and a re-import overwrites those copies (check_origin_conflicts.ts)
+    const space = ['--kibana', kibana.url, '--kibana-space', 'team_b'];
+    const first = await run(...space, '--json');
+    assert.equal(first.code, 0, first.stderr);
+    const copies = kibana.spaces.get('team_b') as Map<string, Record<string, unknown>>;
+    assert.equal(copies.size, objects.length + 1);
+    for (const o of objects) {
+      const copy = [...copies.values()].find((x) => x.type === o.type && x.originId === o.id);
+      assert.ok(copy, `${o.type} ${o.id} copied with its origin`);
+      assert.notEqual(copy.id, o.id);
+    }
+    const again = await run(...space, '--json');
+    assert.equal(again.code, 0, again.stderr);
+    const saved = kibanaEntries(again.stdout, 'applied').filter((e) => !e.name.startsWith('alerting rule'));
+    assert.ok(
+      saved.every((e) => e.outcome === 'unchanged'),
+      JSON.stringify(saved.filter((e) => e.outcome !== 'unchanged').slice(0, 3)),
+    );
+    assert.equal(copies.size, objects.length + 1, 'no second copy');
+    // teardown in that space removes the copies by their ids, and leaves the default space alone
+    const down = await mlmonAsync([
+      'teardown',
+      '--namespace',
+      ns,
+      ...space,
+      '--keep-data',
+      '--json',
+      ...nodeArgs,
+    ]);
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal(copies.size, 0);
+    assert.equal(kibana.objects.size, objects.length + 1);
+  });
+
   it('teardown --kibana deletes the objects and the rules', async () => {
     const res = await mlmonAsync([
       'teardown',
