@@ -5,6 +5,7 @@ import { ExitCode } from '../contract/errors.js';
 import { validateNamespace } from '../contract/streams.js';
 import { type Check, doctorPassed, runDoctor } from '../doctor/doctor.js';
 import { requestViaClient } from '../es/raw-request.js';
+import { kibanaFromEnv } from '../setup/kibana.js';
 import { withClient } from './context.js';
 
 const MARK = { pass: '✓', fail: '✗', skip: '-' } as const;
@@ -34,6 +35,8 @@ export function registerDoctor(program: Command): void {
       '--roles-file <path>',
       'the roles are in this file realm roles.yml (as setup --roles-file wrote them)',
     )
+    .option('--kibana <url>', 'also check the Kibana objects and rules (default: KIBANA_URL)')
+    .option('--kibana-space <space>', 'a Kibana space other than the default')
     .option('--json', 'print JSON')
     .action(
       async (
@@ -42,6 +45,8 @@ export function registerDoctor(program: Command): void {
           config?: string;
           baselineIndex?: string;
           rolesFile?: string;
+          kibana?: string;
+          kibanaSpace?: string;
           json?: boolean;
         },
         cmd: Command,
@@ -50,7 +55,9 @@ export function registerDoctor(program: Command): void {
         const config = loadConfig(o.config);
         await withClient(cmd, async (client) => {
           const baselines = await allBaselines(client, o.baselineIndex ?? config.baselineIndex);
+          const kibana = kibanaFromEnv(o.kibana, process.env, o.kibanaSpace);
           const checks = await runDoctor(client, requestViaClient(client), {
+            ...(kibana ? { kibana } : {}),
             ...(o.namespace ? { namespace: o.namespace } : {}),
             ...(o.rolesFile ? { rolesFile: o.rolesFile } : {}),
             baselines,

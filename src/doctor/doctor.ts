@@ -22,6 +22,7 @@ import type { RawRequest } from '../es/raw-request.js';
 import { computeWindow } from '../metrics/window.js';
 import { defaultRules } from '../rules/rule-table.js';
 import { checkSupported } from '../setup/cluster-support.js';
+import { type KibanaConnection, kibanaRule } from '../setup/kibana.js';
 import { checkLive } from '../setup/live-check.js';
 import { drift, planSetup, type SetupPlan } from '../setup/setup-plan.js';
 import { MlInputTransport } from '../transport/ml-input-transport.js';
@@ -36,6 +37,8 @@ export interface DoctorOptions {
   baselines: Baseline[];
   /** roles kept in a file realm's roles.yml (setup --roles-file): compared with that file */
   rolesFile?: string;
+  /** Kibana: its saved objects are asset lines, its rules are checked enabled and running */
+  kibana?: KibanaConnection;
 }
 
 /** The model name of the canary: no baseline has it, so the job never reads its window. */
@@ -180,6 +183,7 @@ export async function runDoctor(client: Client, request: RawRequest, o: DoctorOp
       ...scope,
       baselines: o.baselines,
       ...(o.rolesFile ? { rolesFile: o.rolesFile } : {}),
+      ...(o.kibana ? { kibana: o.kibana } : {}),
     });
     return assetChecks(plan);
   });
@@ -215,12 +219,53 @@ export async function runDoctor(client: Client, request: RawRequest, o: DoctorOp
     checks.push(skip('privileges', 'security is off on this cluster: every request is allowed'));
   else checks.push(...(await guarded('privileges', () => roleChecks(request, o.namespace))));
   checks.push(...(await guarded('watch execution', () => watchChecks(request, plan))));
+  checks.push(...(await guarded('Kibana rules', () => kibanaRuleChecks(o.kibana, plan))));
   checks.push(
     ...(await guarded('ingest pipeline simulation', async () => [
       await pipelineCheck(request, plan, o.namespace),
     ])),
   );
   return checks;
+}
+
+/**
+ * Each Kibana rule setup installed: enabled, and its last run not an error (the rule GET's
+ * `enabled` and `execution_status.status`, x-pack/platform/plugins/shared/alerting/common/routes/rule/
+ * response schemas in Kibana's source).
+ */
+async function kibanaRuleChecks(
+  k: KibanaConnection | undefined,
+  plan: SetupPlan | undefined,
+): Promise<Check[]> {
+  if (!k) return [skip('Kibana rules', 'no Kibana given (--kibana or KIBANA_URL)')];
+  const installed = (plan?.entries ?? []).filter(
+    (e) =>
+      e.kind === 'kibana_objects' &&
+      e.name.startsWith('alerting rule ') &&
+      (e.action === 'unchanged' || e.action === 'update'),
+  );
+  if (!installed.length)
+    return [skip('Kibana rules', 'none installed (Watcher alerts here, or see the asset lines above)')];
+  const out: Check[] = [];
+  for (const e of installed) {
+    const id = e.name.slice('alerting rule '.length);
+    const rule = await kibanaRule(k, id);
+    const status = (rule?.execution_status as { status?: string; error?: { message?: string } } | undefined)
+      ?.status;
+    if (!rule) out.push(fail(e.name, 'not found', 'run `mlmon setup --kibana`'));
+    else if (rule.enabled !== true)
+      out.push(fail(e.name, 'disabled: it never runs', 'enable it in Kibana (Stack Management, Rules)'));
+    else if (status === 'error')
+      out.push(
+        fail(
+          e.name,
+          `its last run failed: ${(rule.execution_status as { error?: { message?: string } }).error?.message ?? 'no reason given'}`,
+          'open the rule in Kibana (Stack Management, Rules) for the error; `mlmon setup --kibana` reinstalls it',
+        ),
+      );
+    else out.push(pass(e.name, `enabled, last run ${status ?? 'not yet'}`));
+  }
+  return out;
 }
 
 /** The cluster line and one line per asset of the plan. */

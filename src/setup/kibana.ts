@@ -349,6 +349,19 @@ export async function planKibanaRules(
   return out;
 }
 
+/** A rule as Kibana has it (`GET /api/alerting/rule/<id>`), or undefined when it does not exist. */
+export async function kibanaRule(
+  k: KibanaConnection,
+  id: string,
+): Promise<Record<string, unknown> | undefined> {
+  const path = `/api/alerting/rule/${encodeURIComponent(id)}`;
+  const res = await kibanaRequest(k, 'GET', path);
+  if (res.status === 404) return undefined;
+  if (res.status !== 200)
+    throw new MlmonError(`Kibana GET ${path} answered HTTP ${res.status}`, { exit: 'partial' });
+  return res.body as Record<string, unknown>;
+}
+
 export async function removeKibanaRules(k: KibanaConnection, ids: string[]): Promise<RemoveEntry[]> {
   const out: RemoveEntry[] = [];
   for (const id of ids) {

@@ -201,7 +201,7 @@ export async function startFakeKibana(
                 uuid: `${id}-action-${n}`,
                 connector_type_id: '.server-log',
               })),
-              execution_status: { status: 'ok' },
+              execution_status: stored.execution_status ?? { status: 'ok' },
             })
           : send(404, { statusCode: 404, message: `Saved object [alert/${id}] not found` });
       if (req.method === 'DELETE') {

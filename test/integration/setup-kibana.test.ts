@@ -109,6 +109,53 @@ describe('mlmon setup --kibana', () => {
     }
   });
 
+  it('doctor --kibana: the saved objects and rules pass; a disabled rule and a failing one turn red', async () => {
+    const doctor = async () => {
+      const res = await mlmonAsync([
+        'doctor',
+        '--namespace',
+        ns,
+        '--kibana',
+        kibana.url,
+        '--json',
+        ...nodeArgs,
+      ]);
+      return {
+        code: res.code,
+        ...(JSON.parse(res.stdout) as { checks: { name: string; status: string; detail: string }[] }),
+      };
+    };
+    const ruleId = `mlmon-alerts-firing-${ns}`;
+    const ok = await doctor();
+    // every saved object and rule is an asset line; each rule also has its own line, enabled and running
+    const kib = ok.checks.filter((c) => c.name.startsWith('kibana objects '));
+    assert.equal(kib.length, objects.length + 2, ok.checks.map((c) => c.name).join(', '));
+    const rules = ok.checks.filter((c) => c.name.startsWith('alerting rule '));
+    assert.deepEqual(rules.map((c) => `${c.name} ${c.status} ${c.detail}`).sort(), [
+      `alerting rule mlmon-alerts-critical-${ns} pass enabled, last run ok`,
+      `alerting rule mlmon-alerts-firing-${ns} pass enabled, last run ok`,
+    ]);
+    assert.ok(
+      kib.every((c) => c.status === 'pass'),
+      JSON.stringify(kib.filter((c) => c.status !== 'pass')),
+    );
+    const rule = kibana.rules.get(ruleId) as Record<string, unknown>;
+    rule.enabled = false;
+    const off = await doctor();
+    assert.equal(off.code, 1);
+    const line = off.checks.find((c) => c.name === `alerting rule ${ruleId}`);
+    assert.equal(line?.status, 'fail');
+    assert.match(line?.detail ?? '', /disabled/);
+    rule.enabled = true;
+    rule.execution_status = { status: 'error', error: { message: 'index not found' } };
+    const failing = await doctor();
+    assert.match(
+      failing.checks.find((c) => c.name === `alerting rule ${ruleId}`)?.detail ?? '',
+      /last run failed: index not found/,
+    );
+    delete rule.execution_status;
+  });
+
   it('a second space: the copies get new ids with ours as origin; setup finds them unchanged and teardown removes them', async () => {
     // the ids are taken in the default space, so Kibana gives the copies in team_b ids of its own
     // (check_conflicts.ts) and a re-import overwrites those copies (check_origin_conflicts.ts)
