@@ -44,12 +44,12 @@ function asLog(raw: Raw): PredictionLog {
  * The fields the pipeline and the transport both produce. NA and flag lists are sets: the pipeline
  * walks features in hash order. The ingest time (`event.ingested`) is the pipeline's alone.
  */
-export function comparableDocument(doc: Source): Source {
+export function comparableDocument(doc: Source, withTimestamp = true): Source {
   const mlmon = structuredClone(doc.mlmon) as Record<string, unknown>;
   for (const key of ['na', 'flags']) (mlmon[key] as string[] | undefined)?.sort();
   const event = (doc.event ?? {}) as Record<string, unknown>;
   return {
-    '@timestamp': doc['@timestamp'],
+    ...(withTimestamp ? { '@timestamp': doc['@timestamp'] } : {}),
     message: doc.message,
     level: (doc.log as Record<string, unknown> | undefined)?.level,
     ecs: doc.ecs,

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { tokenize } from '../../src/contract/tokenizer.js';
+import { comparableDocument } from '../../src/doctor/pipeline-check.js';
 import type { RawRequest } from '../../src/es/raw-request.js';
 import {
   newestBaselinePipeline,
@@ -91,23 +92,8 @@ function transportDocument(input: Raw, id: string): PredictionDocument {
   });
 }
 
-/** The fields both produce; NA and flag lists are sets (the pipeline walks features in hash order). */
-function comparable(doc: Source, withTimestamp: boolean): Source {
-  const mlmon = structuredClone(doc.mlmon) as Record<string, unknown>;
-  for (const key of ['na', 'flags']) (mlmon[key] as string[] | undefined)?.sort();
-  const event = doc.event as Record<string, unknown>;
-  return {
-    ...(withTimestamp ? { '@timestamp': doc['@timestamp'] } : {}),
-    message: doc.message,
-    level: (doc.log as Record<string, unknown>).level,
-    ecs: doc.ecs,
-    event: { kind: event.kind, dataset: event.dataset },
-    data_stream: doc.data_stream,
-    service: doc.service,
-    trace: doc.trace,
-    mlmon,
-  };
-}
+// the fields both produce (NA and flag lists as sets): the doctor's own comparison
+const comparable = comparableDocument;
 
 interface Simulated {
   _index: string;

@@ -24,6 +24,9 @@ interface Entry {
   reason?: string;
 }
 const run = (...args: string[]) => mlmonAsync(['setup', '--namespace', ns, ...args, ...nodeArgs]);
+/** An mlmon command on this namespace and the fake Kibana, printing JSON. */
+const withKibana = (command: string) =>
+  mlmonAsync([command, '--namespace', ns, '--kibana', kibana.url, '--json', ...nodeArgs]);
 const kibanaEntries = (stdout: string, key: 'plan' | 'applied' | 'differing') =>
   ((JSON.parse(stdout) as Record<string, Entry[]>)[key] ?? []).filter((e) => e.kind === 'kibana_objects');
 
@@ -111,15 +114,7 @@ describe('mlmon setup --kibana', () => {
 
   it('doctor --kibana: the saved objects and rules pass; a disabled rule and a failing one turn red', async () => {
     const doctor = async () => {
-      const res = await mlmonAsync([
-        'doctor',
-        '--namespace',
-        ns,
-        '--kibana',
-        kibana.url,
-        '--json',
-        ...nodeArgs,
-      ]);
+      const res = await withKibana('doctor');
       return {
         code: res.code,
         ...(JSON.parse(res.stdout) as { checks: { name: string; status: string; detail: string }[] }),
@@ -193,15 +188,7 @@ describe('mlmon setup --kibana', () => {
   });
 
   it('teardown --kibana deletes the objects and the rules', async () => {
-    const res = await mlmonAsync([
-      'teardown',
-      '--namespace',
-      ns,
-      '--kibana',
-      kibana.url,
-      '--json',
-      ...nodeArgs,
-    ]);
+    const res = await withKibana('teardown');
     assert.equal(res.code, 0, res.stderr);
     assert.equal(kibana.objects.size, 0);
     assert.equal(kibana.rules.size, 0);
