@@ -90,6 +90,39 @@ for (const dashboard of readDashboards()) {
   });
 }
 
+test('mlmon dashboard: an unknown dashboard name says so, names the dashboards, and shows the first', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = watchErrors(page);
+  const q = new URLSearchParams({ dashboard: 'overveiw', ...range(), model: d.model, interval: '1m' });
+  await page.goto(`${dashboardUrl}?${q}`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  const warning = await page.$eval('#unknown-dashboard', (e) => ({
+    hidden: (e as unknown as { hidden: boolean }).hidden,
+    text: e.textContent ?? '',
+  }));
+  const active = await page.$eval('#tabs a.active', (e) => e.textContent);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-unknown-name.png') });
+  await page.close();
+  assert.equal(warning.hidden, false);
+  assert.equal(
+    warning.text,
+    `There is no dashboard "overveiw": showing overview. The dashboards are ${readDashboards()
+      .map((x) => x.name)
+      .join(', ')}.`,
+  );
+  assert.equal(active, 'overview');
+  assert.deepEqual(errors, []);
+  // a known name shows no warning
+  const ok = await browser.newPage();
+  await ok.goto(`${dashboardUrl}?${new URLSearchParams({ dashboard: 'operations', ...range() })}`);
+  await ok.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  assert.equal(
+    await ok.$eval('#unknown-dashboard', (e) => (e as unknown as { hidden: boolean }).hidden),
+    true,
+  );
+  await ok.close();
+});
+
 test('mlmon dashboard: the model selector lists the model; a chart request answers inline data', async () => {
   const q = new URLSearchParams({ ...range(), model: d.model, interval: '1m' });
   const res = await fetch(`${dashboardUrl}api/chart/volume?${q}`);
