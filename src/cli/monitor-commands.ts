@@ -56,6 +56,13 @@ function summary(r: RunReport): string {
       `${w.model}  ${w.from} .. ${w.to}  ${w.docs} docs  ${w.alerts} alert(s)${w.existing ? `  (${w.existing} metric docs already stored)` : ''}`,
   );
   if (r.skipped) lines.push(`${r.skipped} older window(s) beyond window.max_catch_up were skipped`);
+  if (!r.models.length)
+    lines.push(
+      'nothing to do: no model in mlmon.yml and no baseline stored; store one with `mlmon baseline --model <m> --version <v> --from <file>`',
+    );
+  for (const i of r.idle) lines.push(`${i.model}: no window computed: ${i.reason}`);
+  if (!r.windows.length && r.models.length)
+    lines.push('for history (windows before the checkpoint) run `mlmon run --backfill <from> <to>`');
   for (const n of r.notifications)
     lines.push(
       `${n.action.toUpperCase()}  ${n.alert.model} ${n.alert.feature} ${n.alert.rule} ${n.alert.metric}=${n.alert.value} (${n.alert.severity})`,

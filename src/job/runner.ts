@@ -32,6 +32,10 @@ export interface RunReport {
   metrics: WindowMetrics[];
   /** stored baseline documents of another shape: skipped, with the id and what is wrong */
   malformedBaselines: MalformedBaseline[];
+  /** the models looked at (configured, else every model with a baseline) */
+  models: string[];
+  /** models for which no window was computed, and why (up to date: when the next one is ready) */
+  idle: { model: string; reason: string }[];
 }
 
 export interface RunOptions {
@@ -146,6 +150,14 @@ async function baselineFor(
   return b;
 }
 
+/** Why a run computed nothing for a model whose checkpoint is current: when the next window is ready. */
+function upToDate(now: number, config: MlmonConfig): string {
+  const { everyMs, delayMs } = config.window;
+  const nextFrom = Math.floor((now - delayMs) / everyMs) * everyMs;
+  const ready = new Date(nextFrom + everyMs + delayMs).toISOString();
+  return `up to date: the next window, ${new Date(nextFrom).toISOString()} .. ${new Date(nextFrom + everyMs).toISOString()}, is ready at ${ready} (window.every plus window.delay)`;
+}
+
 /**
  * Computes every ready window of every model since its checkpoint (or the `backfill` range), writes
  * the metric documents, updates alerts, notifies, and moves the checkpoint after each window, so a
@@ -168,6 +180,8 @@ export async function runOnce(
     firing: [],
     metrics: [],
     malformedBaselines: [],
+    models: [],
+    idle: [],
   };
   const onMalformed: OnMalformed = (m) => {
     if (report.malformedBaselines.some((x) => x.id === m.id && x.index === m.index)) return;
@@ -178,6 +192,7 @@ export async function runOnce(
   const latest = new Map<string, AlertState>();
   for (const a of await state.pending()) latest.set(a.key, a);
   for (const model of await modelsOf(client, config, onMalformed)) {
+    report.models.push(model.name);
     const known = (await listBaselines(client, model.name, config.baselineIndex, onMalformed)).map(
       (s) => s.version,
     );
@@ -194,7 +209,10 @@ export async function runOnce(
       );
       windows = planned.windows;
       report.skipped += planned.skipped;
+      if (!windows.length) report.idle.push({ model: model.name, reason: upToDate(now, config) });
     }
+    if (opts.backfill && !windows.length)
+      report.idle.push({ model: model.name, reason: 'the backfill range holds no window' });
     for (const w of windows) {
       for (const version of targets) {
         const b = await baselineFor(client, config, model.name, version, onMalformed);

@@ -337,6 +337,55 @@ test('run and metrics errors: no baseline, invalid mlmon.yml (path of the bad ke
   assert.match(down.stderr, /cannot reach/);
 });
 
+test('run --once says what it did: a second run within the window computes nothing and says when the next is ready', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlmon-idle-'));
+  const idle = `${model}_idle`;
+  writeFileSync(join(dir, 'train.csv'), `x\n${Array.from({ length: 50 }, (_, i) => i).join('\n')}\n`);
+  await saveBaseline(
+    client,
+    await profileFile({ file: join(dir, 'train.csv'), model: idle, version: '1' }),
+    baselineIndex,
+  );
+  const yml = join(dir, 'mlmon.yml');
+  writeFileSync(
+    yml,
+    `baseline_index: ${baselineIndex}\nmodels: [${idle}]\nindex: ${dataStreamName(ns)}\nnamespace: ${metricsNs}\nwindow: { every: 1h, delay: 1s }\n`,
+  );
+  const first = mlmon(['run', '--once', '--config', yml, '--node', url]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, new RegExp(`^${idle} {2}\\S+ \\.\\. \\S+ {2}0 docs`, 'm'));
+  const second = mlmon(['run', '--once', '--config', yml, '--node', url]);
+  assert.equal(second.code, 0, second.stderr);
+  // window.delay 1s: the next window starts at the hour before now - 1 s and is ready 1 s after its end
+  const hour = Math.floor((Date.now() - 1000) / 3_600_000) * 3_600_000;
+  assert.match(
+    second.stdout,
+    new RegExp(
+      `^${idle}: no window computed: up to date: the next window, ${new Date(hour).toISOString()} \\.\\. ${new Date(hour + 3_600_000).toISOString()}, is ready at ${new Date(hour + 3_601_000).toISOString()}`.replaceAll(
+        '.000Z',
+        '\\.000Z',
+      ),
+      'm',
+    ),
+  );
+  assert.match(
+    second.stdout,
+    /for history \(windows before the checkpoint\) run `mlmon run --backfill <from> <to>`/,
+  );
+  const json = mlmon(['run', '--once', '--json', '--config', yml, '--node', url]);
+  const report = JSON.parse(json.stdout) as {
+    models: string[];
+    idle: { model: string }[];
+    windows: unknown[];
+  };
+  assert.deepEqual(report.models, [idle]);
+  assert.deepEqual(
+    report.idle.map((i) => i.model),
+    [idle],
+  );
+  assert.deepEqual(report.windows, []);
+});
+
 test('Prometheus gauges per model, feature and metric', async () => {
   const exporter = new MetricsExporter();
   const port = await exporter.listen(0);
