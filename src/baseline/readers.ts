@@ -40,6 +40,19 @@ export class MalformedRowError extends MlmonError {
   }
 }
 
+/** The file name endings each input format is recognized by: the one list help texts and README follow. */
+export const INPUT_EXTENSIONS: Record<InputFormat, readonly string[]> = {
+  csv: ['.csv', '.tsv'],
+  jsonl: ['.jsonl', '.ndjson', '.json'],
+  parquet: ['.parquet', '.pq'],
+};
+
+/** `.csv, .tsv, .jsonl, .ndjson, .json, .parquet or .pq`, for help texts and messages. */
+export function inputExtensionsText(): string {
+  const all = Object.values(INPUT_EXTENSIONS).flat();
+  return `${all.slice(0, -1).join(', ')} or ${all.at(-1)}`;
+}
+
 export function detectFormat(file: string, explicit?: string): InputFormat {
   if (explicit) {
     if (explicit === 'csv' || explicit === 'jsonl' || explicit === 'parquet') return explicit;
@@ -49,12 +62,11 @@ export function detectFormat(file: string, explicit?: string): InputFormat {
     });
   }
   const lower = file.toLowerCase();
-  if (lower.endsWith('.csv') || lower.endsWith('.tsv')) return 'csv';
-  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson') || lower.endsWith('.json')) return 'jsonl';
-  if (lower.endsWith('.parquet') || lower.endsWith('.pq')) return 'parquet';
+  for (const [format, endings] of Object.entries(INPUT_EXTENSIONS) as [InputFormat, readonly string[]][])
+    if (endings.some((e) => lower.endsWith(e))) return format;
   throw new MlmonError(`cannot tell the format of ${file} from its name`, {
     exit: 'usage',
-    fix: 'name it .csv, .jsonl or .parquet, or pass --format csv|jsonl|parquet',
+    fix: `name it ${inputExtensionsText()}, or pass --format csv|jsonl|parquet`,
   });
 }
 

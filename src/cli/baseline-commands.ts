@@ -5,6 +5,7 @@ import { getBaseline, listBaselines } from '../baseline/baseline-reader.js';
 import { saveBaseline, validateName } from '../baseline/baseline-writer.js';
 import { diffBaselines } from '../baseline/diff.js';
 import { profileFile } from '../baseline/profiler.js';
+import { inputExtensionsText } from '../baseline/readers.js';
 import { loadSchema } from '../baseline/schema.js';
 import type { Baseline, FeatureProfile } from '../contract/baseline-document.js';
 import { MlmonError } from '../contract/errors.js';
@@ -84,7 +85,7 @@ export function registerBaseline(program: Command): void {
     .description('profile training data and store the baseline (subcommands: list, show, diff)')
     .option('--model <name>', 'model name')
     .option('--version <v>', 'model version')
-    .option('--from <file>', 'training data: .csv, .jsonl or .parquet')
+    .option('--from <file>', `training data: ${inputExtensionsText()} (or --format)`)
     .option('--schema <file>', 'YAML schema: types, ignored columns, missing values')
     .addOption(
       new Option('--format <format>', 'input format (default: from the file name)').choices([

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { quantileSorted } from '../../src/baseline/accumulators.js';
 import { profileFile } from '../../src/baseline/profiler.js';
-import { MalformedRowError } from '../../src/baseline/readers.js';
+import { detectFormat, INPUT_EXTENSIONS, MalformedRowError } from '../../src/baseline/readers.js';
 import { parseSchema } from '../../src/baseline/schema.js';
 import { ConfigError, ExitCode, MlmonError } from '../../src/contract/errors.js';
 
@@ -192,4 +193,23 @@ test('--sample profiles about N rows, reproducibly', async () => {
   assert.ok(a.source.rows > 1500 && a.source.rows < 2500, `rows ${a.source.rows}`);
   assert.equal(again.source.rows, a.source.rows);
   assert.deepEqual(again.features.x?.numeric, a.features.x?.numeric);
+});
+
+test('the input extensions: one list, the same in `mlmon baseline --help` and README', () => {
+  for (const [format, endings] of Object.entries(INPUT_EXTENSIONS))
+    for (const e of endings) assert.equal(detectFormat(`train${e.toUpperCase()}`), format);
+  const help = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'baseline', '--help'], {
+    cwd: process.env.MLMON_REPO_ROOT ?? process.cwd(),
+    encoding: 'utf8',
+  }).stdout.replace(/\s+/g, ' ');
+  const readme = readFileSync(join(process.env.MLMON_REPO_ROOT ?? process.cwd(), 'README.md'), 'utf8');
+  const sentence = /`--from` takes CSV \(([^)]*)\), JSON Lines \(([^)]*)\) or Parquet \(([^)]*)\)/.exec(
+    readme,
+  );
+  assert.ok(sentence, 'README says which files --from takes');
+  for (const [i, format] of (['csv', 'jsonl', 'parquet'] as const).entries()) {
+    const listed: string[] = (sentence[i + 1] as string).split(', ').map((x) => x.replaceAll('`', ''));
+    assert.deepEqual(listed, INPUT_EXTENSIONS[format], `README, ${format}`);
+    for (const e of INPUT_EXTENSIONS[format]) assert.ok(help.includes(e), `--help lists ${e}: ${help}`);
+  }
 });
