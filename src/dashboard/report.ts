@@ -105,7 +105,10 @@ export async function buildReport(client: Client, r: ViewRequest): Promise<Repor
     const figures: string[] = [];
     for (const p of d.panels) {
       const spec = readChart(p.chart);
-      const data = await fetchChartData(client, spec, queryContext(r, d.selections.concat('namespace')));
+      // every selection the report was asked for narrows each chart that has a field for it (the alert
+      // events of the overview too), as the alert table is narrowed; a dashboard's own selections only
+      // decide which controls the interactive page shows
+      const data = await fetchChartData(client, spec, queryContext(r));
       charts.push({ chart: p.chart, rows: data.rows.length });
       // half or full width of the page, as on the dashboard's grid
       const width = p.w >= 40 ? 1080 : 500;

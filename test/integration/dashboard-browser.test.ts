@@ -180,6 +180,35 @@ test('mlmon report: a self-contained HTML file with every chart and the alert ta
   assert.deepEqual(errors, []);
 });
 
+test('mlmon report --feature narrows the alert events chart as it narrows the alert table', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'mlmon-report-')), 'report.html');
+  const { from, to } = range();
+  const feature = d.report.notifications[0]?.alert.feature as string;
+  const res = mlmon([
+    'report',
+    '--out',
+    out,
+    '--from',
+    from,
+    '--to',
+    to,
+    '--model',
+    d.model,
+    '--feature',
+    feature,
+    '--node',
+    url,
+  ]);
+  assert.equal(res.code, 0, res.stderr);
+  const html = readFileSync(out, 'utf8');
+  const timelineRows = Number(/data-chart="alerts-timeline" data-rows="(\d+)"/.exec(html)?.[1]);
+  const tableRows = (html.split('<table id="alerts">')[1]?.match(/<tr>/g) ?? []).length - 1;
+  const expected = d.report.notifications.filter((n) => n.alert.feature === feature).length;
+  assert.ok(expected > 0 && expected < d.report.notifications.length, `${expected} events for ${feature}`);
+  assert.equal(tableRows, expected);
+  assert.equal(timelineRows, expected);
+});
+
 test('mlmon report and dashboard: clear answers for an unreachable cluster, a bad range, a bad port', () => {
   const unreachable = mlmon([
     'report',
