@@ -5,6 +5,7 @@ import { fetchChartData, withInlineData } from '../../src/dashboard/chart-data.j
 import type { QueryContext } from '../../src/dashboard/kibana-query.js';
 import { chartView, dataMarks, type MarkItem, renderSvg } from '../../src/dashboard/render.js';
 import type { FeatureMetrics } from '../../src/metrics/window.js';
+import { comparedQuantities, type FeatureRuleMetric } from '../../src/rules/rule-table.js';
 import { testClient } from '../helpers/cluster.js';
 import {
   createDashboardData,
@@ -67,7 +68,7 @@ const close = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
 
 /** The job's metric per window for each feature (the prediction as `(prediction)`). */
-function jobMetric(metric: keyof FeatureMetrics): Map<string, number> {
+function jobMetric(metric: keyof FeatureMetrics | FeatureRuleMetric): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of d.report.metrics) {
     const all: [string, FeatureMetrics | undefined][] = [
@@ -75,7 +76,12 @@ function jobMetric(metric: keyof FeatureMetrics): Map<string, number> {
       ['(prediction)', m.prediction],
     ];
     for (const [feature, f] of all) {
-      const v = f?.[metric];
+      // a rule's compared quantity (unseen_rate_rise) as the job stores it, or a statistic
+      const v = f
+        ? metric in f
+          ? f[metric as keyof FeatureMetrics]
+          : comparedQuantities(f)[metric as FeatureRuleMetric]
+        : undefined;
       if (typeof v === 'number' && Number.isFinite(v)) out.set(`${Date.parse(m.window.from)}|${feature}`, v);
     }
   }
@@ -135,8 +141,8 @@ test('features that drift most: largest PSI or Jensen-Shannon per feature, as th
 
 for (const [chart, metric] of [
   ['na-rate', 'na_rate'],
-  ['unseen-rate', 'unseen_rate'],
-  ['oov-rate', 'oov_rate'],
+  ['unseen-rate', 'unseen_rate_rise'],
+  ['oov-rate', 'oov_rate_rise'],
 ] as const) {
   test(`${chart}: one point per window and feature with the job's ${metric}, and the threshold lines`, async () => {
     const marks = await marksOf(chart);
