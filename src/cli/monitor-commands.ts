@@ -6,6 +6,7 @@ import { ExitCode, MlmonError } from '../contract/errors.js';
 import { MetricsExporter } from '../job/exporter.js';
 import { type RunReport, runOnce } from '../job/runner.js';
 import { JobState } from '../job/state.js';
+import type { Performance } from '../metrics/performance.js';
 import { computeWindow, type WindowMetrics } from '../metrics/window.js';
 import { fmt, reportMalformed, table, withClient } from './context.js';
 
@@ -74,6 +75,18 @@ function configOf(cmd: Command): MlmonConfig {
   return c;
 }
 
+/** One line of a window's realized performance: what was labelled, and the task's headline figures. */
+function performanceLine(p: Performance): string {
+  const figure = (k: keyof Performance) => (typeof p[k] === 'number' ? ` ${k} ${fmt(p[k] as number)}` : '');
+  const keys: (keyof Performance)[] =
+    p.task === 'classification'
+      ? ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss']
+      : ['mae', 'rmse', 'mape', 'mean_error', 'r2'];
+  const coverage = p.coverage === undefined ? '' : ` (coverage ${fmt(p.coverage)})`;
+  const unknown = p.unknown_labels ? `, ${p.unknown_labels} labels for unknown ids` : '';
+  return `performance: ${p.labeled} labelled${coverage}${unknown}:${keys.map(figure).join('')}`;
+}
+
 export function registerMonitor(program: Command): void {
   program
     .command('metrics')
@@ -129,6 +142,7 @@ export function registerMonitor(program: Command): void {
               `${a.severity.toUpperCase()}  ${a.feature} ${a.rule}: ${a.metric} ${typeof a.value === 'number' ? fmt(a.value) : a.value} >= ${a.threshold}`,
             );
           for (const line of nameLines([m])) console.log(line);
+          if (m.performance) console.log(performanceLine(m.performance));
         }
       },
     );

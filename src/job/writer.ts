@@ -3,8 +3,9 @@ import type { Client } from '@elastic/elasticsearch';
 import { ensureStreamTemplates } from '../assets/ensure.js';
 import { alertsStream, metricsStream } from '../contract/streams.js';
 import { METRIC_FIELDS } from '../contract/window-metrics.js';
+import type { Performance } from '../metrics/performance.js';
 import type { FeatureMetrics, WindowMetrics } from '../metrics/window.js';
-import { PREDICTION_FEATURE } from '../rules/rule-settings.js';
+import { PERFORMANCE_FEATURE, PREDICTION_FEATURE } from '../rules/rule-settings.js';
 import { comparedQuantities, unexpectedVersions } from '../rules/rule-table.js';
 import type { AlertState, AlertStatus } from './state.js';
 
@@ -69,6 +70,40 @@ export function metricDocument(
   };
 }
 
+/** The numbers of a window's performance, flat: what a watch, a chart or a gauge reads. */
+export function performanceNumbers(p: Performance): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(p)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  if (p.label_delay_ms) for (const [q, v] of Object.entries(p.label_delay_ms)) out[`label_delay_ms_${q}`] = v;
+  return out;
+}
+
+/**
+ * The window's realized performance as a metric document (feature PERFORMANCE_FEATURE): the numbers
+ * in `mlmon.metric`, the task, the confusion matrix and the per-class figures (stored, not indexed).
+ */
+export function performanceDocument(m: WindowMetrics, p: Performance, ns: string, computedAt: string) {
+  const { confusion_matrix, per_class } = p;
+  return {
+    '@timestamp': m.window.from,
+    event: { kind: 'metric', dataset: 'mlmon.window' },
+    data_stream: { type: 'metrics', dataset: 'mlmon.window', namespace: ns },
+    mlmon: {
+      model: { name: m.model, version: m.version ?? 'all' },
+      baseline_id: m.baseline,
+      computed_at: computedAt,
+      window: { from: m.window.from, to: m.window.to, docs: m.docs },
+      feature: { name: PERFORMANCE_FEATURE, type: p.task, is_prediction: false },
+      performance: {
+        task: p.task,
+        ...(p.positive_class !== undefined ? { positive_class: p.positive_class } : {}),
+        detail: { ...(confusion_matrix ? { confusion_matrix } : {}), ...(per_class ? { per_class } : {}) },
+      },
+      metric: performanceNumbers(p),
+    },
+  };
+}
+
 /**
  * One document per model, version, window and feature. The id is derived from those, and writes
  * use `create`: computing a window again (a restart, a catch-up, a backfill) stores nothing twice.
@@ -86,10 +121,23 @@ export async function writeMetrics(
     false,
   ]);
   if (m.prediction) entries.push([PREDICTION_FEATURE, m.prediction, true]);
-  const operations = entries.flatMap(([name, f, isPrediction]) => [
+  const operations: object[] = entries.flatMap(([name, f, isPrediction]) => [
     { create: { _index: metricsStream(ns), _id: id(m.model, m.version ?? 'all', m.window.from, name) } },
     metricDocument(m, name, f, ns, isPrediction, knownVersions),
   ]);
+  if (m.performance) {
+    // the id carries the figures: the same labels again store nothing twice, more labels a newer document
+    const numbers = JSON.stringify(performanceNumbers(m.performance));
+    operations.push(
+      {
+        create: {
+          _index: metricsStream(ns),
+          _id: id(m.model, m.version ?? 'all', m.window.from, PERFORMANCE_FEATURE, numbers),
+        },
+      },
+      performanceDocument(m, m.performance, ns, new Date().toISOString()),
+    );
+  }
   const res = await client.bulk({ operations });
   let created = 0;
   let existing = 0;

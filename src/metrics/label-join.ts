@@ -1,0 +1,176 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { FIELDS, LABEL_FIELDS } from '../contract/document-fields.js';
+import { LABEL_LIMITS } from '../contract/limits.js';
+import { streamPrefix } from '../contract/streams.js';
+import type { LabeledPrediction } from './performance.js';
+
+/**
+ * The label join (README, "Labels and realized performance"): the latest label of each prediction
+ * id, joined to its prediction, in pages. The client pages over the labels (a composite
+ * aggregation keeps the latest per id in the cluster) and looks their predictions up by id with a
+ * terms query per page: what it reads grows with the labels, never with the predictions.
+ */
+
+export interface JoinSpec {
+  model: string;
+  version?: string;
+  from: Date;
+  to: Date;
+  /** the predictions data streams (`logs-mlmon.predictions-<ns>`, or the pattern) */
+  index: string;
+  /** the labels data streams; default: the predictions index's namespace in the labels family */
+  labelsIndex?: string;
+}
+
+export interface JoinResult {
+  /** the window's labelled predictions (the latest label each) */
+  rows: LabeledPrediction[];
+  /** labels timestamped in the window whose id matches no prediction of the model */
+  unknownLabels: number;
+  /** distinct labelled ids read (the cost of the join) */
+  labelsRead: number;
+}
+
+/** `logs-mlmon.predictions-default` → `logs-mlmon.labels-default` (and the `*` pattern alike). */
+export function labelsIndexFor(predictionsIndex: string): string {
+  return predictionsIndex
+    .split(',')
+    .map((p) =>
+      p.startsWith(streamPrefix('predictions'))
+        ? streamPrefix('labels') + p.slice(streamPrefix('predictions').length)
+        : p,
+    )
+    .join(',');
+}
+
+interface LabelSource {
+  '@timestamp': string;
+  mlmon: { label: { num?: number; cat?: string; bool?: boolean } };
+}
+
+interface PredictionSource {
+  '@timestamp': string;
+  mlmon: {
+    prediction_id: string;
+    model: { version?: string };
+    prediction?: { num?: number; cat?: string; bool?: boolean };
+  };
+}
+
+type LatestLabels = estypes.AggregationsCompositeAggregate & {
+  buckets: (estypes.AggregationsCompositeBucket & {
+    latest: { hits: { hits: { _source?: LabelSource }[] } };
+  })[];
+};
+
+function labelsPage(
+  spec: JoinSpec,
+  after: estypes.AggregationsCompositeAggregateKey | undefined,
+): estypes.SearchRequest {
+  return {
+    index: spec.labelsIndex ?? labelsIndexFor(spec.index),
+    size: 0,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    query: {
+      bool: {
+        filter: [
+          { term: { [LABEL_FIELDS.model]: spec.model } },
+          // a label is known after its prediction (less the clocks' skew): older ones cannot join the window
+          {
+            range: {
+              [LABEL_FIELDS.timestamp]: {
+                gte: new Date(spec.from.getTime() - LABEL_LIMITS.clockSkewMs).toISOString(),
+              },
+            },
+          },
+        ],
+      },
+    },
+    aggs: {
+      ids: {
+        composite: {
+          size: LABEL_LIMITS.joinBatch,
+          sources: [{ id: { terms: { field: LABEL_FIELDS.predictionId } } }],
+          ...(after ? { after } : {}),
+        },
+        aggs: {
+          // a corrected label replaces the earlier: the latest wins, the logging time breaks a tie
+          latest: {
+            top_hits: {
+              size: 1,
+              sort: [{ [LABEL_FIELDS.timestamp]: 'desc' }, { [LABEL_FIELDS.loggedAt]: 'desc' }],
+              _source: [LABEL_FIELDS.timestamp, 'mlmon.label'],
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** The earliest prediction of each id (a resent prediction with another document id counts once). */
+function predictionsOf(spec: JoinSpec, ids: string[]): estypes.SearchRequest {
+  return {
+    index: spec.index,
+    size: ids.length,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    query: {
+      bool: {
+        filter: [{ term: { [FIELDS.model]: spec.model } }, { terms: { [FIELDS.predictionId]: ids } }],
+      },
+    },
+    collapse: { field: FIELDS.predictionId },
+    sort: [{ [FIELDS.timestamp]: 'asc' }],
+    _source: [FIELDS.timestamp, FIELDS.predictionId, FIELDS.version, 'mlmon.prediction'],
+  };
+}
+
+/** Joins the window's labels to its predictions; bounded by the labels (pages of LABEL_LIMITS.joinBatch). */
+export async function joinLabels(client: Client, spec: JoinSpec): Promise<JoinResult> {
+  const from = spec.from.getTime();
+  const to = spec.to.getTime();
+  const rows: LabeledPrediction[] = [];
+  let unknownLabels = 0;
+  let labelsRead = 0;
+  let after: estypes.AggregationsCompositeAggregateKey | undefined;
+  for (;;) {
+    const res = await client.search(labelsPage(spec, after));
+    const agg = res.aggregations?.ids as LatestLabels | undefined;
+    const buckets = agg?.buckets ?? [];
+    if (!buckets.length) break;
+    const labels = new Map<string, LabelSource>();
+    for (const b of buckets) {
+      const src = b.latest.hits.hits[0]?._source;
+      if (src) labels.set(String(b.key.id), src);
+    }
+    labelsRead += labels.size;
+    const found = await client.search<PredictionSource>(predictionsOf(spec, [...labels.keys()]));
+    const predictions = new Map<string, PredictionSource>();
+    for (const h of found.hits.hits) if (h._source) predictions.set(h._source.mlmon.prediction_id, h._source);
+    for (const [id, label] of labels) {
+      const labelAt = Date.parse(label['@timestamp']);
+      const p = predictions.get(id);
+      if (!p) {
+        if (labelAt >= from && labelAt < to) unknownLabels++;
+        continue;
+      }
+      const predictedAt = Date.parse(p['@timestamp']);
+      if (predictedAt < from || predictedAt >= to) continue;
+      if (spec.version !== undefined && p.mlmon.model.version !== spec.version) continue;
+      const l = label.mlmon.label;
+      rows.push({
+        truth: {
+          ...(l.num !== undefined ? { num: l.num } : {}),
+          ...(l.cat !== undefined ? { cat: l.cat } : {}),
+        },
+        predicted: { ...(p.mlmon.prediction ?? {}) },
+        delayMs: labelAt - predictedAt,
+      });
+    }
+    if (!agg?.after_key || buckets.length < LABEL_LIMITS.joinBatch) break;
+    after = agg.after_key;
+  }
+  return { rows, unknownLabels, labelsRead };
+}
