@@ -39,16 +39,18 @@ function text(v: unknown, max = 256): string | undefined {
   return undefined;
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function labelValue(v: unknown): LabelDocument['mlmon']['label'] | undefined {
   const at = '';
   if (typeof v === 'number')
     return Number.isFinite(v) ? { num: v, cat: String(v), logged_at: at } : undefined;
   if (typeof v === 'boolean') return { bool: v, cat: String(v), logged_at: at };
-  if (typeof v === 'string' && v.length > 0)
-    return {
-      cat: v.length > LABEL_LIMITS.maxLabelLength ? v.slice(0, LABEL_LIMITS.maxLabelLength) : v,
-      logged_at: at,
-    };
+  if (typeof v === 'string' && v.length > 0) {
+    const cat = v.length > LABEL_LIMITS.maxLabelLength ? v.slice(0, LABEL_LIMITS.maxLabelLength) : v;
+    // a number written as text (a CSV cell) is also a number, for a regression; the text stays the class
+    return DECIMAL.test(v) ? { num: Number(v), cat, logged_at: at } : { cat, logged_at: at };
+  }
   return undefined;
 }
 
@@ -66,8 +68,8 @@ function timeOf(t: LabelLog['timestamp'], now: number): string | undefined {
  * or time is another document; the job keeps the latest per prediction.
  */
 export function labelDocumentId(doc: LabelDocument): string {
-  const l = doc.mlmon.label;
-  const value = l.bool !== undefined ? `b:${l.bool}` : l.num !== undefined ? `n:${l.num}` : `s:${l.cat}`;
+  const { num, cat, bool } = doc.mlmon.label;
+  const value = JSON.stringify([num ?? null, cat ?? null, bool ?? null]);
   return createHash('sha256')
     .update([doc.mlmon.model.name, doc.mlmon.prediction_id, value, doc['@timestamp']].join('\u0000'))
     .digest('hex');

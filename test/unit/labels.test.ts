@@ -46,8 +46,19 @@ test('the label _id: one per model, prediction, value and time (a resend counts 
   assert.notEqual(id({ id: 'p1', label: 'yes', timestamp: '2026-01-01T00:00:01Z' }), base);
   assert.notEqual(id({ id: 'p2', label: 'yes', timestamp: at }), base);
   assert.notEqual(id({ id: 'p1', label: 'yes', timestamp: at, model: 'other' }), base);
-  // the number 1 and the string "1" are different labels (a regression truth and a class)
-  assert.notEqual(id({ id: 'p1', label: 1, timestamp: at }), id({ id: 'p1', label: '1', timestamp: at }));
+  // the number 1 and the text "1" (a CSV cell) are the same label; "1.50" is another class of the same number
+  assert.equal(id({ id: 'p1', label: 1, timestamp: at }), id({ id: 'p1', label: '1', timestamp: at }));
+  assert.notEqual(
+    id({ id: 'p1', label: 1.5, timestamp: at }),
+    id({ id: 'p1', label: '1.50', timestamp: at }),
+  );
+  const text = toLabelDocument({ id: 'p', label: '1.50' }, opts);
+  assert.ok(typeof text === 'object');
+  assert.equal(text.mlmon.label.num, 1.5);
+  assert.equal(text.mlmon.label.cat, '1.50');
+  const word = toLabelDocument({ id: 'p', label: '1.5 kg' }, opts);
+  assert.ok(typeof word === 'object');
+  assert.equal(word.mlmon.label.num, undefined);
 });
 
 test('a label survives the disk buffer as its own record kind', () => {

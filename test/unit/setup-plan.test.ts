@@ -99,7 +99,11 @@ describe('the asset catalog', () => {
       ['mlmon-shipper-prod', 'mlmon-job-prod', 'mlmon-reader-prod'],
     );
     const shipper = roles[0]?.body.indices as { names: string[]; privileges: string[] }[];
-    assert.deepEqual(shipper[0]?.names, ['logs-mlmon.predictions-prod', 'logs-mlmon.dead_letters-prod']);
+    assert.deepEqual(shipper[0]?.names, [
+      'logs-mlmon.predictions-prod',
+      'logs-mlmon.labels-prod',
+      'logs-mlmon.dead_letters-prod',
+    ]);
     assert.deepEqual(shipper[0]?.privileges, ['create_doc', 'auto_configure']);
     const yaml = rolesYaml(roles);
     assert.match(yaml, /^mlmon-shipper-prod:\n/m);
