@@ -45,6 +45,8 @@ function labelValue(v: unknown): LabelDocument['mlmon']['label'] | undefined {
   const at = '';
   if (typeof v === 'number')
     return Number.isFinite(v) ? { num: v, cat: String(v), logged_at: at } : undefined;
+  // a Parquet INT64 column reads as a bigint
+  if (typeof v === 'bigint') return labelValue(Number(v));
   if (typeof v === 'boolean') return { bool: v, cat: String(v), logged_at: at };
   if (typeof v === 'string' && v.length > 0) {
     const cat = v.length > LABEL_LIMITS.maxLabelLength ? v.slice(0, LABEL_LIMITS.maxLabelLength) : v;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -82,7 +82,8 @@ after(async () => {
   });
 });
 
-const upload = (file: string, ...extra: string[]) =>
+const upload = (file: string, ...extra: string[]) => uploadColumns(file, 'request_id', 'churned', ...extra);
+const uploadColumns = (file: string, idColumn: string, labelColumn: string, ...extra: string[]) =>
   mlmon([
     'labels',
     '--model',
@@ -90,9 +91,9 @@ const upload = (file: string, ...extra: string[]) =>
     '--from',
     file,
     '--id-column',
-    'request_id',
+    idColumn,
     '--label-column',
-    'churned',
+    labelColumn,
     '--namespace',
     ns,
     '--node',
@@ -154,6 +155,31 @@ test('corrections from JSON Lines with a time column replace the earlier labels'
   assert.equal(r.labels, corrected.size);
   assert.deepEqual(r.bad, [{ line: 6, reason: 'invalid timestamp' }]);
   assert.equal(await storedLabels(), 31 + corrected.size);
+});
+
+test('Parquet: read by the baseline reader, INT64 labels as numbers, a null label reported by row', async () => {
+  const parquet = new URL('../fixtures/baseline/train.parquet', import.meta.url).pathname;
+  const csvRows = readFileSync(new URL('../fixtures/baseline/train.csv', import.meta.url), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+  const withoutAge = csvRows.filter((r) => r[1] === '').length;
+  assert.ok(withoutAge > 0);
+  const before = await storedLabels();
+  const res = uploadColumns(parquet, 'id', 'age', '--on-error', 'skip');
+  assert.equal(res.code, 0, res.stderr);
+  const r = JSON.parse(res.stdout);
+  assert.equal(r.rows, csvRows.length);
+  assert.equal(r.badRows, withoutAge);
+  assert.equal(r.labels, csvRows.length - withoutAge);
+  assert.equal(r.stored, r.labels);
+  assert.equal(await storedLabels(), before + r.labels);
+  const one = await client.search<{ mlmon: { label: { num: number } } }>({
+    index: labelsStream(ns),
+    query: { term: { 'mlmon.prediction_id': 'c00000' } },
+  });
+  assert.equal(one.hits.hits[0]?._source?.mlmon.label.num, 60);
 });
 
 test('mlmon metrics --json and the job: the window performance, written once per state of its labels', async () => {
