@@ -62,6 +62,10 @@ function summary(r: RunReport): string {
       `${n.action.toUpperCase()}  ${n.alert.model} ${n.alert.feature} ${n.alert.rule} ${n.alert.metric}=${n.alert.value} (${n.alert.severity})`,
     );
   for (const f of r.notifyFailures) lines.push(`notification failed: ${f}`);
+  if (r.relabeled.created)
+    lines.push(
+      `performance of ${r.relabeled.created} earlier window(s) computed again: their labels changed`,
+    );
   lines.push(...nameLines(r.metrics));
   lines.push(`${r.firing.length} alert(s) firing`);
   return lines.join('\n');

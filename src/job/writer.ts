@@ -82,7 +82,9 @@ export function performanceNumbers(p: Performance): Record<string, number> {
  * The window's realized performance as a metric document (feature PERFORMANCE_FEATURE): the numbers
  * in `mlmon.metric`, the task, the confusion matrix and the per-class figures (stored, not indexed).
  */
-export function performanceDocument(m: WindowMetrics, p: Performance, ns: string, computedAt: string) {
+export type WindowHead = Pick<WindowMetrics, 'model' | 'version' | 'baseline' | 'window' | 'docs'>;
+
+export function performanceDocument(m: WindowHead, p: Performance, ns: string, computedAt: string) {
   const { confusion_matrix, per_class } = p;
   return {
     '@timestamp': m.window.from,
@@ -102,6 +104,46 @@ export function performanceDocument(m: WindowMetrics, p: Performance, ns: string
       metric: performanceNumbers(p),
     },
   };
+}
+
+/**
+ * The bulk lines of a performance document. The id carries the figures: the same labels again store
+ * nothing twice; more (or corrected) labels store a newer document (the latest `computed_at` is current).
+ */
+function performanceOperations(m: WindowHead, p: Performance, ns: string): object[] {
+  const numbers = JSON.stringify(performanceNumbers(p));
+  return [
+    {
+      create: {
+        _index: metricsStream(ns),
+        _id: id(m.model, m.version ?? 'all', m.window.from, PERFORMANCE_FEATURE, numbers),
+      },
+    },
+    performanceDocument(m, p, ns, new Date().toISOString()),
+  ];
+}
+
+/** Performance documents of windows computed again (their labels came later); created and existing. */
+export async function writePerformance(
+  client: Client,
+  windows: { head: WindowHead; performance: Performance }[],
+  ns: string,
+): Promise<{ created: number; existing: number }> {
+  let created = 0;
+  let existing = 0;
+  for (let i = 0; i < windows.length; i += 500) {
+    const operations = windows
+      .slice(i, i + 500)
+      .flatMap((w) => performanceOperations(w.head, w.performance, ns));
+    const res = await client.bulk({ operations });
+    for (const item of res.items) {
+      const s = item.create?.status ?? 0;
+      if (s === 201) created++;
+      else if (s === 409) existing++;
+      else throw new Error(`performance document rejected: ${s} ${JSON.stringify(item.create?.error)}`);
+    }
+  }
+  return { created, existing };
 }
 
 /**
@@ -125,19 +167,7 @@ export async function writeMetrics(
     { create: { _index: metricsStream(ns), _id: id(m.model, m.version ?? 'all', m.window.from, name) } },
     metricDocument(m, name, f, ns, isPrediction, knownVersions),
   ]);
-  if (m.performance) {
-    // the id carries the figures: the same labels again store nothing twice, more labels a newer document
-    const numbers = JSON.stringify(performanceNumbers(m.performance));
-    operations.push(
-      {
-        create: {
-          _index: metricsStream(ns),
-          _id: id(m.model, m.version ?? 'all', m.window.from, PERFORMANCE_FEATURE, numbers),
-        },
-      },
-      performanceDocument(m, m.performance, ns, new Date().toISOString()),
-    );
-  }
+  if (m.performance) operations.push(...performanceOperations(m, m.performance, ns));
   const res = await client.bulk({ operations });
   let created = 0;
   let existing = 0;

@@ -22,11 +22,16 @@ export interface JoinSpec {
   labelsIndex?: string;
 }
 
+export interface JoinedPrediction extends LabeledPrediction {
+  /** the prediction's time (epoch ms): which window it belongs to */
+  predictedAt: number;
+}
+
 export interface JoinResult {
-  /** the window's labelled predictions (the latest label each) */
-  rows: LabeledPrediction[];
-  /** labels timestamped in the window whose id matches no prediction of the model */
-  unknownLabels: number;
+  /** the labelled predictions of [from, to) (the latest label each) */
+  rows: JoinedPrediction[];
+  /** the times of the labels of [from, to) whose id matches no prediction of the model */
+  unknownAt: number[];
   /** distinct labelled ids read (the cost of the join) */
   labelsRead: number;
 }
@@ -127,12 +132,15 @@ function predictionsOf(spec: JoinSpec, ids: string[]): estypes.SearchRequest {
   };
 }
 
-/** Joins the window's labels to its predictions; bounded by the labels (pages of LABEL_LIMITS.joinBatch). */
+/**
+ * Joins the labels of [from, to) to their predictions (one window, or a lookback of many: the rows
+ * carry the prediction's time); bounded by the labels (pages of LABEL_LIMITS.joinBatch).
+ */
 export async function joinLabels(client: Client, spec: JoinSpec): Promise<JoinResult> {
   const from = spec.from.getTime();
   const to = spec.to.getTime();
-  const rows: LabeledPrediction[] = [];
-  let unknownLabels = 0;
+  const rows: JoinedPrediction[] = [];
+  const unknownAt: number[] = [];
   let labelsRead = 0;
   let after: estypes.AggregationsCompositeAggregateKey | undefined;
   for (;;) {
@@ -153,7 +161,7 @@ export async function joinLabels(client: Client, spec: JoinSpec): Promise<JoinRe
       const labelAt = Date.parse(label['@timestamp']);
       const p = predictions.get(id);
       if (!p) {
-        if (labelAt >= from && labelAt < to) unknownLabels++;
+        if (labelAt >= from && labelAt < to) unknownAt.push(labelAt);
         continue;
       }
       const predictedAt = Date.parse(p['@timestamp']);
@@ -167,10 +175,52 @@ export async function joinLabels(client: Client, spec: JoinSpec): Promise<JoinRe
         },
         predicted: { ...(p.mlmon.prediction ?? {}) },
         delayMs: labelAt - predictedAt,
+        predictedAt,
       });
     }
     if (!agg?.after_key || buckets.length < LABEL_LIMITS.joinBatch) break;
     after = agg.after_key;
   }
-  return { rows, unknownLabels, labelsRead };
+  return { rows, unknownAt, labelsRead };
+}
+
+/** Windows counted per request by `predictionsPerWindow`. */
+const WINDOWS_PER_COUNT = 100;
+
+/**
+ * The predictions of each window starting at `starts` (each `everyMs` long), as the window query
+ * counts them (model, version, time): `filters` in batches, so the cost follows the labelled windows.
+ */
+export async function predictionsPerWindow(
+  client: Client,
+  spec: Omit<JoinSpec, 'from' | 'to'>,
+  starts: readonly number[],
+  everyMs: number,
+): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (let i = 0; i < starts.length; i += WINDOWS_PER_COUNT) {
+    const batch = starts.slice(i, i + WINDOWS_PER_COUNT);
+    const filter: estypes.QueryDslQueryContainer[] = [{ term: { [FIELDS.model]: spec.model } }];
+    if (spec.version) filter.push({ term: { [FIELDS.version]: spec.version } });
+    const filters: Record<string, estypes.QueryDslQueryContainer> = {};
+    for (const t of batch)
+      filters[String(t)] = {
+        range: {
+          [FIELDS.timestamp]: { gte: new Date(t).toISOString(), lt: new Date(t + everyMs).toISOString() },
+        },
+      };
+    const res = await client.search({
+      index: spec.index,
+      size: 0,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      query: { bool: { filter } },
+      aggs: { windows: { filters: { filters } } },
+    });
+    const buckets = (
+      res.aggregations?.windows as { buckets: Record<string, { doc_count: number }> } | undefined
+    )?.buckets;
+    for (const t of batch) out.set(t, buckets?.[String(t)]?.doc_count ?? 0);
+  }
+  return out;
 }

@@ -159,7 +159,7 @@ export async function windowPerformance(
   if (join.labelsRead === 0) return undefined;
   return performanceOf(join.rows, {
     predictions,
-    unknownLabels: join.unknownLabels,
+    unknownLabels: join.unknownAt.length,
     ...(task ? { task } : {}),
   });
 }

@@ -255,3 +255,40 @@ test('mlmon metrics --json and the job: the window performance, written once per
   assert.equal(doc?.performance.task, 'classification');
   assert.deepEqual(doc?.performance.detail.confusion_matrix.labels, ['no', 'yes']);
 });
+
+test('a label after its window was computed: the window is computed again once, nothing twice', async () => {
+  const now = T0 + MIN + 1000;
+  const first = await runOnce(client, config, { now });
+  assert.equal(first.windows.length, 1, 'the last ready window');
+  assert.equal(first.relabeled.created, 0, 'its labels have not changed since');
+  const before = first.metrics[0]?.performance;
+  assert.ok(before);
+  // a correction, a day later: req-10 was labelled "yes", its prediction "yes"
+  const tr = new MlInputTransport({
+    client,
+    namespace: ns,
+    model,
+    baseline: false,
+    spillDir: false,
+    checkTemplate: false,
+  });
+  tr.logLabel({ id: 'req-10', label: 'no', timestamp: T0 + 24 * 60 * MIN });
+  assert.equal(await tr.flush(30_000), true);
+  await tr.shutdown();
+  await client.indices.refresh({ index: labelsStream(ns) });
+  const second = await runOnce(client, config, { now });
+  assert.equal(second.windows.length, 0, 'no new window');
+  assert.deepEqual(second.relabeled, { windows: 1, created: 1 });
+  const third = await runOnce(client, config, { now });
+  assert.deepEqual(third.relabeled, { windows: 1, created: 0 }, 'nothing twice');
+  await client.indices.refresh({ index: metricsStream(metricsNs) });
+  const docs = await client.search<{ mlmon: { computed_at: string; metric: Record<string, number> } }>({
+    index: metricsStream(metricsNs),
+    query: { term: { 'mlmon.feature.name': '(performance)' } },
+    sort: [{ 'mlmon.computed_at': 'desc' }],
+  });
+  assert.equal(docs.hits.hits.length, 2, "one document per state of the window's labels");
+  const latest = docs.hits.hits[0]?._source?.mlmon.metric;
+  assert.equal(latest?.accuracy, (before.accuracy as number) - 1 / 30);
+  assert.equal(latest?.labeled, 30);
+});

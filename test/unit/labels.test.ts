@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseConfig } from '../../src/config/mlmon-config.js';
+import { ConfigError } from '../../src/contract/errors.js';
+import { MetricsExporter } from '../../src/job/exporter.js';
 import { labelsIndexFor } from '../../src/metrics/label-join.js';
 import {
   type LabeledPrediction,
@@ -7,6 +10,7 @@ import {
   performanceOf,
   rocAuc,
 } from '../../src/metrics/performance.js';
+import type { WindowMetrics } from '../../src/metrics/window.js';
 import { labelDocumentId, toLabelDocument } from '../../src/transport/label.js';
 import { decodeSpillLine, encodeSpillLine } from '../../src/transport/spill-line.js';
 
@@ -151,4 +155,44 @@ test('numpy percentiles (linear); no labels, no delays', () => {
   assert.equal(none.coverage, undefined);
   assert.equal(none.label_delay_ms, undefined);
   assert.equal(none.unknown_labels, 3);
+});
+
+test('mlmon.yml labels.lookback: 14 days by default, a duration, 0 for never, nothing else', () => {
+  assert.equal(parseConfig('').labels.lookbackMs, 14 * 24 * 3_600_000);
+  assert.equal(parseConfig('labels: { lookback: 7d }').labels.lookbackMs, 7 * 24 * 3_600_000);
+  assert.equal(parseConfig('labels: { lookback: 0 }').labels.lookbackMs, 0);
+  assert.throws(
+    () => parseConfig('labels: { lookbak: 7d }'),
+    (e: unknown) => e instanceof ConfigError && e.option === 'labels.lookbak',
+  );
+  assert.throws(() => parseConfig('labels: { lookback: soon }'), ConfigError);
+});
+
+test('Prometheus: the performance numbers as mlmon_feature_metric{feature="(performance)"}', async () => {
+  const exporter = new MetricsExporter();
+  const performance = performanceOf([cls('a', 'a'), cls('b', 'a')], { predictions: 4, unknownLabels: 1 });
+  const m = {
+    model: 'churn',
+    version: null,
+    baseline: 'churn@1',
+    window: { from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:05:00.000Z' },
+    docs: 4,
+    features: {},
+    versions: [],
+    latency_ms: { p50: null, p95: null, p99: null },
+    ignored_fields: [],
+    alerts: [],
+    level: 0.01,
+    cleared: [],
+    performance,
+  } satisfies WindowMetrics;
+  exporter.update(m, new Map());
+  const text = await exporter.registry.metrics();
+  assert.match(
+    text,
+    /mlmon_feature_metric\{model="churn",version="all",feature="\(performance\)",metric="accuracy"\} 0\.5/,
+  );
+  assert.match(text, /metric="coverage"\} 0\.5/);
+  assert.match(text, /metric="unknown_labels"\} 1/);
+  assert.match(text, /metric="label_delay_ms_p99"\} 0/);
 });

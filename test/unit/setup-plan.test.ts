@@ -96,7 +96,7 @@ describe('the asset catalog', () => {
     const roles = roleAssets({ namespace: 'prod' });
     assert.deepEqual(
       roles.map((r) => r.name),
-      ['mlmon-shipper-prod', 'mlmon-job-prod', 'mlmon-reader-prod'],
+      ['mlmon-shipper-prod', 'mlmon-job-prod', 'mlmon-reader-prod', 'mlmon-labeler-prod'],
     );
     const shipper = roles[0]?.body.indices as { names: string[]; privileges: string[] }[];
     assert.deepEqual(shipper[0]?.names, [
