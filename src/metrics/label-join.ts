@@ -6,9 +6,9 @@ import type { LabeledPrediction } from './performance.js';
 
 /**
  * The label join (README, "Labels and realized performance"): the latest label of each prediction
- * id, joined to its prediction, in pages. The client pages over the labels (a composite
- * aggregation keeps the latest per id in the cluster) and looks their predictions up by id with a
- * terms query per page: what it reads grows with the labels, never with the predictions.
+ * id, joined to its prediction, in pages. The client pages over the labels (sorted by id, latest
+ * first, with search_after) and looks their predictions up by id with a terms query per page: what
+ * it reads grows with the labels, never with the predictions.
  */
 
 export interface JoinSpec {
@@ -50,7 +50,7 @@ export function labelsIndexFor(predictionsIndex: string): string {
 
 interface LabelSource {
   '@timestamp': string;
-  mlmon: { label: { num?: number; cat?: string; bool?: boolean } };
+  mlmon: { prediction_id: string; label: { num?: number; cat?: string; bool?: boolean } };
 }
 
 interface PredictionSource {
@@ -62,21 +62,18 @@ interface PredictionSource {
   };
 }
 
-type LatestLabels = estypes.AggregationsCompositeAggregate & {
-  buckets: (estypes.AggregationsCompositeBucket & {
-    latest: { hits: { hits: { _source?: LabelSource }[] } };
-  })[];
-};
-
-function labelsPage(
-  spec: JoinSpec,
-  after: estypes.AggregationsCompositeAggregateKey | undefined,
-): estypes.SearchRequest {
+/**
+ * One page of the model's labels, sorted by prediction id and, within an id, latest first (time,
+ * then when it was logged): the first label of each id is the one that counts, the rest are skipped
+ * as they stream past. One sorted search a page; no per-id sub-search.
+ */
+function labelsPage(spec: JoinSpec, after: estypes.SortResults | undefined): estypes.SearchRequest {
   return {
     index: spec.labelsIndex ?? labelsIndexFor(spec.index),
-    size: 0,
+    size: LABEL_LIMITS.joinBatch,
     ignore_unavailable: true,
     allow_no_indices: true,
+    track_total_hits: false,
     query: {
       bool: {
         filter: [
@@ -92,25 +89,14 @@ function labelsPage(
         ],
       },
     },
-    aggs: {
-      ids: {
-        composite: {
-          size: LABEL_LIMITS.joinBatch,
-          sources: [{ id: { terms: { field: LABEL_FIELDS.predictionId } } }],
-          ...(after ? { after } : {}),
-        },
-        aggs: {
-          // a corrected label replaces the earlier: the latest wins, the logging time breaks a tie
-          latest: {
-            top_hits: {
-              size: 1,
-              sort: [{ [LABEL_FIELDS.timestamp]: 'desc' }, { [LABEL_FIELDS.loggedAt]: 'desc' }],
-              _source: [LABEL_FIELDS.timestamp, 'mlmon.label'],
-            },
-          },
-        },
-      },
-    },
+    // a corrected label replaces the earlier: the latest wins, the logging time breaks a tie
+    sort: [
+      { [LABEL_FIELDS.predictionId]: 'asc' },
+      { [LABEL_FIELDS.timestamp]: 'desc' },
+      { [LABEL_FIELDS.loggedAt]: { order: 'desc', missing: '_last' } },
+    ],
+    _source: [LABEL_FIELDS.predictionId, LABEL_FIELDS.timestamp, 'mlmon.label'],
+    ...(after ? { search_after: after } : {}),
   };
 }
 
@@ -142,44 +128,51 @@ export async function joinLabels(client: Client, spec: JoinSpec): Promise<JoinRe
   const rows: JoinedPrediction[] = [];
   const unknownAt: number[] = [];
   let labelsRead = 0;
-  let after: estypes.AggregationsCompositeAggregateKey | undefined;
+  let after: estypes.SortResults | undefined;
+  // the last id seen: its older labels may continue on the next page
+  let lastId: string | undefined;
   for (;;) {
-    const res = await client.search(labelsPage(spec, after));
-    const agg = res.aggregations?.ids as LatestLabels | undefined;
-    const buckets = agg?.buckets ?? [];
-    if (!buckets.length) break;
+    const res = await client.search<LabelSource>(labelsPage(spec, after));
+    const hits = res.hits.hits;
+    if (!hits.length) break;
+    const last = hits.length === LABEL_LIMITS.joinBatch ? hits[hits.length - 1]?.sort : undefined;
     const labels = new Map<string, LabelSource>();
-    for (const b of buckets) {
-      const src = b.latest.hits.hits[0]?._source;
-      if (src) labels.set(String(b.key.id), src);
+    for (const h of hits) {
+      const src = h._source;
+      if (!src || src.mlmon.prediction_id === lastId) continue;
+      lastId = src.mlmon.prediction_id;
+      labels.set(lastId, src);
     }
     labelsRead += labels.size;
-    const found = await client.search<PredictionSource>(predictionsOf(spec, [...labels.keys()]));
-    const predictions = new Map<string, PredictionSource>();
-    for (const h of found.hits.hits) if (h._source) predictions.set(h._source.mlmon.prediction_id, h._source);
-    for (const [id, label] of labels) {
-      const labelAt = Date.parse(label['@timestamp']);
-      const p = predictions.get(id);
-      if (!p) {
-        if (labelAt >= from && labelAt < to) unknownAt.push(labelAt);
-        continue;
+    if (labels.size) {
+      const found = await client.search<PredictionSource>(predictionsOf(spec, [...labels.keys()]));
+      const predictions = new Map<string, PredictionSource>();
+      for (const h of found.hits.hits)
+        if (h._source) predictions.set(h._source.mlmon.prediction_id, h._source);
+      for (const [id, label] of labels) {
+        const labelAt = Date.parse(label['@timestamp']);
+        const p = predictions.get(id);
+        if (!p) {
+          if (labelAt >= from && labelAt < to) unknownAt.push(labelAt);
+          continue;
+        }
+        const predictedAt = Date.parse(p['@timestamp']);
+        if (predictedAt < from || predictedAt >= to) continue;
+        if (spec.version !== undefined && p.mlmon.model.version !== spec.version) continue;
+        const l = label.mlmon.label;
+        rows.push({
+          truth: {
+            ...(l.num !== undefined ? { num: l.num } : {}),
+            ...(l.cat !== undefined ? { cat: l.cat } : {}),
+          },
+          predicted: { ...(p.mlmon.prediction ?? {}) },
+          delayMs: labelAt - predictedAt,
+          predictedAt,
+        });
       }
-      const predictedAt = Date.parse(p['@timestamp']);
-      if (predictedAt < from || predictedAt >= to) continue;
-      if (spec.version !== undefined && p.mlmon.model.version !== spec.version) continue;
-      const l = label.mlmon.label;
-      rows.push({
-        truth: {
-          ...(l.num !== undefined ? { num: l.num } : {}),
-          ...(l.cat !== undefined ? { cat: l.cat } : {}),
-        },
-        predicted: { ...(p.mlmon.prediction ?? {}) },
-        delayMs: labelAt - predictedAt,
-        predictedAt,
-      });
     }
-    if (!agg?.after_key || buckets.length < LABEL_LIMITS.joinBatch) break;
-    after = agg.after_key;
+    if (!last) break;
+    after = last;
   }
   return { rows, unknownAt, labelsRead };
 }
