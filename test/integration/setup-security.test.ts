@@ -307,17 +307,17 @@ describe('mlmon setup with security on', () => {
       res.stdout,
     );
     const roles = applied.filter((e) => e.kind === 'role');
-    // three roles, then the shipper's and the job's API keys: the node stores neither
+    // four roles, then the shipper's and the job's API keys: the node stores neither
     assert.deepEqual(
       roles.map((r) => r.outcome),
-      ['failed', 'failed', 'failed', 'failed', 'failed'],
+      ['failed', 'failed', 'failed', 'failed', 'failed', 'failed'],
       res.stdout,
     );
     assert.deepEqual(
-      roles.slice(3).map((r) => r.name),
+      roles.slice(4).map((r) => r.name),
       [`mlmon-shipper-${other} API key`, `mlmon-job-${other} API key`],
     );
-    assert.match(roles[3]?.error ?? '', /API key for mlmon-shipper-.*HTTP 400/);
+    assert.match(roles[4]?.error ?? '', /API key for mlmon-shipper-.*HTTP 400/);
     assert.doesNotMatch(res.stdout, /"encoded"/);
     assert.match(res.stderr, /--roles-file/);
   });
