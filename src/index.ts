@@ -9,6 +9,7 @@ export {
 } from './es/connection.js';
 export { createMonitor, type Monitor, type MonitorOptions } from './transport/create-monitor.js';
 export { dataStreamName, type PredictionDocument, toDocument } from './transport/document.js';
+export type { LabelLog } from './transport/label.js';
 export { MlInputTransport, type MlInputTransportOptions } from './transport/ml-input-transport.js';
 export { type TransportOptions, transportDefaults } from './transport/options.js';
 export type { PredictionLog } from './transport/prediction.js';

@@ -204,7 +204,7 @@ export function elasticsearchAssets(o: CatalogOptions = {}): Asset[] {
   return assets.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
 }
 
-export const ROLES = ['shipper', 'job', 'reader'] as const;
+export const ROLES = ['shipper', 'job', 'reader', 'labeler'] as const;
 export type RoleName = (typeof ROLES)[number];
 
 /** The least-privilege roles, their index patterns narrowed to the namespace when there is one. */

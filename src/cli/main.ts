@@ -8,6 +8,7 @@ import { registerBaseline } from './baseline-commands.js';
 import { withClient } from './context.js';
 import { registerDashboard } from './dashboard-commands.js';
 import { registerDoctor } from './doctor-commands.js';
+import { registerLabels } from './labels-commands.js';
 import { registerMonitor } from './monitor-commands.js';
 import { registerSetup } from './setup-commands.js';
 
@@ -42,6 +43,7 @@ program
 
 registerBaseline(program);
 registerMonitor(program);
+registerLabels(program);
 registerSetup(program);
 registerDashboard(program);
 registerDoctor(program);

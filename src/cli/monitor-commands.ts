@@ -6,6 +6,7 @@ import { ExitCode, MlmonError } from '../contract/errors.js';
 import { MetricsExporter } from '../job/exporter.js';
 import { type RunReport, runOnce } from '../job/runner.js';
 import { JobState } from '../job/state.js';
+import type { Performance } from '../metrics/performance.js';
 import { computeWindow, type WindowMetrics } from '../metrics/window.js';
 import { fmt, reportMalformed, table, withClient } from './context.js';
 
@@ -68,6 +69,10 @@ function summary(r: RunReport): string {
       `${n.action.toUpperCase()}  ${n.alert.model} ${n.alert.feature} ${n.alert.rule} ${n.alert.metric}=${n.alert.value} (${n.alert.severity})`,
     );
   for (const f of r.notifyFailures) lines.push(`notification failed: ${f}`);
+  if (r.relabeled.created)
+    lines.push(
+      `performance of ${r.relabeled.created} earlier window(s) computed again: their labels changed`,
+    );
   lines.push(...nameLines(r.metrics));
   lines.push(`${r.firing.length} alert(s) firing`);
   return lines.join('\n');
@@ -79,6 +84,18 @@ function configOf(cmd: Command): MlmonConfig {
   if (o.index) c.index = o.index;
   if (o.baselineIndex) c.baselineIndex = o.baselineIndex;
   return c;
+}
+
+/** One line of a window's realized performance: what was labelled, and the task's headline figures. */
+function performanceLine(p: Performance): string {
+  const figure = (k: keyof Performance) => (typeof p[k] === 'number' ? ` ${k} ${fmt(p[k] as number)}` : '');
+  const keys: (keyof Performance)[] =
+    p.task === 'classification'
+      ? ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss']
+      : ['mae', 'rmse', 'mape', 'mean_error', 'r2'];
+  const coverage = p.coverage === undefined ? '' : ` (coverage ${fmt(p.coverage)})`;
+  const unknown = p.unknown_labels ? `, ${p.unknown_labels} labels for unknown ids` : '';
+  return `performance: ${p.labeled} labelled${coverage}${unknown}:${keys.map(figure).join('')}`;
 }
 
 export function registerMonitor(program: Command): void {
@@ -136,6 +153,7 @@ export function registerMonitor(program: Command): void {
               `${a.severity.toUpperCase()}  ${a.feature} ${a.rule}: ${a.metric} ${typeof a.value === 'number' ? fmt(a.value) : a.value} >= ${a.threshold}`,
             );
           for (const line of nameLines([m])) console.log(line);
+          if (m.performance) console.log(performanceLine(m.performance));
         }
       },
     );

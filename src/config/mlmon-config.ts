@@ -19,6 +19,8 @@ export interface MlmonConfig {
   notify: { webhook?: { url: string; headers: Record<string, string> }; slack?: { url: string } };
   /** where metric and alert documents go: `metrics-mlmon.window-<ns>`, `logs-mlmon.alerts-<ns>` */
   namespace: string;
+  /** late labels: windows this recent are computed again when their labels change (0: never) */
+  labels: { lookbackMs: number };
 }
 
 export const defaultConfig: MlmonConfig = {
@@ -29,6 +31,7 @@ export const defaultConfig: MlmonConfig = {
   rules: defaultRules,
   notify: {},
   namespace: DEFAULT_NAMESPACE,
+  labels: { lookbackMs: 14 * 24 * 3_600_000 },
 };
 
 type Obj = Record<string, unknown>;
@@ -119,7 +122,7 @@ export function parseConfig(text: string, file = 'mlmon.yml'): MlmonConfig {
   const c: MlmonConfig = structuredClone(defaultConfig);
   if (doc === null || doc === undefined) return c;
   if (!isObj(doc)) throw new ConfigError(file, 'must be a mapping');
-  only(doc, '', ['index', 'baseline_index', 'models', 'window', 'rules', 'notify', 'namespace']);
+  only(doc, '', ['index', 'baseline_index', 'models', 'window', 'rules', 'notify', 'namespace', 'labels']);
   if (doc.index !== undefined) c.index = str(doc.index, 'index');
   if (doc.baseline_index !== undefined) c.baselineIndex = str(doc.baseline_index, 'baseline_index');
   if (doc.namespace !== undefined) {
@@ -149,6 +152,13 @@ export function parseConfig(text: string, file = 'mlmon.yml'): MlmonConfig {
     if (doc.window.delay !== undefined) c.window.delayMs = parseDuration(doc.window.delay, 'window.delay');
     if (doc.window.max_catch_up !== undefined)
       c.window.maxCatchUp = number(doc.window.max_catch_up, 'window.max_catch_up', 1);
+  }
+  if (doc.labels !== undefined) {
+    if (!isObj(doc.labels)) throw new ConfigError('labels', 'must be a mapping');
+    only(doc.labels, 'labels', ['lookback']);
+    if (doc.labels.lookback !== undefined)
+      c.labels.lookbackMs =
+        doc.labels.lookback === 0 ? 0 : parseDuration(doc.labels.lookback, 'labels.lookback');
   }
   if (doc.rules !== undefined) {
     if (!isObj(doc.rules)) throw new ConfigError('rules', 'must be a mapping');

@@ -36,3 +36,20 @@ export const derivedField = {
   oov: (name: string) => `mlmon.derived.oov.${name}`,
   oovWords: (name: string) => `mlmon.derived.oov_words.${name}`,
 };
+
+/**
+ * The label document's fields (`logs-mlmon.labels-<ns>`): one document per label sent, the latest
+ * per model and prediction id wins when the job joins them (README, "Labels and realized performance").
+ */
+export const LABEL_FIELDS = {
+  /** when the label became known (the caller's `timestamp`, else when it was logged) */
+  timestamp: '@timestamp',
+  model: 'mlmon.model.name',
+  version: 'mlmon.model.version',
+  predictionId: 'mlmon.prediction_id',
+  /** the label: a number fills `num` and `cat` (a class written as a number), a string `cat`, a boolean `bool` and `cat` */
+  num: 'mlmon.label.num',
+  cat: 'mlmon.label.cat',
+  /** when it was handed to the transport: the tie-break between two labels of one time */
+  loggedAt: 'mlmon.label.logged_at',
+} as const;

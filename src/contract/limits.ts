@@ -39,3 +39,15 @@ export const EMPTY_STRING_IS_NA = true;
  * per model more often than a cluster should answer it, with too few documents per window to judge.
  */
 export const MIN_WINDOW_EVERY_MS = 10_000;
+
+/** The label join (README, "Labels and realized performance"). */
+export const LABEL_LIMITS = {
+  /** labels per page of the join, and prediction ids per terms lookup */
+  joinBatch: 1000,
+  /** a label may be timestamped this long before its prediction (clocks of two machines) and still join */
+  clockSkewMs: 60 * 60 * 1000,
+  /** longest label string kept (characters): the keyword's ignore_above */
+  maxLabelLength: 1024,
+  /** |y| below this is left out of MAPE (counted in `mape_excluded`): a relative error needs a non-zero truth */
+  mapeMinAbsTruth: 1e-9,
+} as const;

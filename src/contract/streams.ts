@@ -12,6 +12,8 @@ export const STREAMS = {
   'dead-letters': { type: 'logs', dataset: 'mlmon.dead_letters' },
   metrics: { type: 'metrics', dataset: 'mlmon.window' },
   alerts: { type: 'logs', dataset: 'mlmon.alerts' },
+  /** ground truth, joined to predictions by id (README, "Labels and realized performance") */
+  labels: { type: 'logs', dataset: 'mlmon.labels' },
 } as const;
 export type StreamFamily = keyof typeof STREAMS;
 export const STREAM_FAMILIES = Object.keys(STREAMS) as StreamFamily[];
@@ -38,6 +40,7 @@ export const predictionsStream = (ns: string) => streamName('predictions', ns);
 export const deadLettersStream = (ns: string) => streamName('dead-letters', ns);
 export const metricsStream = (ns: string) => streamName('metrics', ns);
 export const alertsStream = (ns: string) => streamName('alerts', ns);
+export const labelsStream = (ns: string) => streamName('labels', ns);
 /** The prefix every namespace's stream of a family shares (`logs-mlmon.predictions-`). */
 export const streamPrefix = (family: StreamFamily) => streamName(family, '');
 /** All namespaces of a family: `logs-mlmon.predictions-*`. */

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { Gauge, Registry } from 'prom-client';
 import { METRIC_FIELDS } from '../contract/window-metrics.js';
 import type { FeatureMetrics, WindowMetrics } from '../metrics/window.js';
+import { PERFORMANCE_FEATURE } from '../rules/rule-settings.js';
+import { performanceNumbers } from './writer.js';
 
 // counts are in mlmon_window_documents; the rest as one gauge family
 const EXPORTED = METRIC_FIELDS.filter((k) => k !== 'count' && k !== 'baseline_na_rate');
@@ -41,6 +43,10 @@ export class MetricsExporter {
     };
     for (const [name, f] of Object.entries(m.features)) each(name, f);
     if (m.prediction) each('(prediction)', m.prediction);
+    // realized performance: `mlmon_feature_metric{feature="(performance)",metric="accuracy"}` and the rest
+    if (m.performance)
+      for (const [k, v] of Object.entries(performanceNumbers(m.performance)))
+        this.value.set({ model: m.model, version, feature: PERFORMANCE_FEATURE, metric: k }, v);
     for (const [model, n] of firingByModel) this.alerts.set({ model }, n);
   }
 

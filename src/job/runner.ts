@@ -10,6 +10,7 @@ import type { Baseline } from '../contract/baseline-document.js';
 import { MlmonError } from '../contract/errors.js';
 import { computeWindow, type WindowMetrics } from '../metrics/window.js';
 import { type Notification, notify } from './notify.js';
+import { recomputeLookback } from './performance-lookback.js';
 import { type AlertState, type AlertStatus, alertKey, JobState } from './state.js';
 import { backfillWindows, type Window, windowsToRun } from './windows.js';
 import { ensureJobTemplates, writeAlertEvent, writeMetrics } from './writer.js';
@@ -36,6 +37,8 @@ export interface RunReport {
   models: string[];
   /** models for which no window was computed, and why (up to date: when the next one is ready) */
   idle: { model: string; reason: string }[];
+  /** windows of the label lookback with labels, and the performance documents stored for them now */
+  relabeled: { windows: number; created: number };
 }
 
 export interface RunOptions {
@@ -182,6 +185,7 @@ export async function runOnce(
     malformedBaselines: [],
     models: [],
     idle: [],
+    relabeled: { windows: 0, created: 0 },
   };
   const onMalformed: OnMalformed = (m) => {
     if (report.malformedBaselines.some((x) => x.id === m.id && x.index === m.index)) return;
@@ -238,6 +242,25 @@ export async function runOnce(
       }
       if (!opts.backfill) await state.saveCheckpoint(model.name, w.to);
     }
+    // labels that came after their window was computed: the lookback's windows, again (a backfill
+    // computes its own windows with the labels of now already)
+    const end = opts.backfill ? undefined : await state.checkpoint(model.name);
+    if (end !== undefined && config.labels.lookbackMs > 0)
+      for (const version of targets) {
+        const b = await baselineFor(client, config, model.name, version, onMalformed);
+        const r = await recomputeLookback(client, {
+          model: model.name,
+          ...(version ? { version } : {}),
+          index: config.index,
+          from: Math.max(0, now - config.labels.lookbackMs),
+          to: end,
+          everyMs: config.window.everyMs,
+          baseline: b,
+          namespace: config.namespace,
+        });
+        report.relabeled.windows += r.windows;
+        report.relabeled.created += r.created;
+      }
   }
   for (const a of latest.values())
     for (const action of a.pending ?? []) report.notifications.push({ action, alert: notified(a) });

@@ -3,8 +3,9 @@ import type { Client } from '@elastic/elasticsearch';
 import { ensureStreamTemplates } from '../assets/ensure.js';
 import { alertsStream, metricsStream } from '../contract/streams.js';
 import { METRIC_FIELDS } from '../contract/window-metrics.js';
+import type { Performance } from '../metrics/performance.js';
 import type { FeatureMetrics, WindowMetrics } from '../metrics/window.js';
-import { PREDICTION_FEATURE } from '../rules/rule-settings.js';
+import { PERFORMANCE_FEATURE, PREDICTION_FEATURE } from '../rules/rule-settings.js';
 import { comparedQuantities, unexpectedVersions } from '../rules/rule-table.js';
 import type { AlertState, AlertStatus } from './state.js';
 
@@ -69,6 +70,82 @@ export function metricDocument(
   };
 }
 
+/** The numbers of a window's performance, flat: what a watch, a chart or a gauge reads. */
+export function performanceNumbers(p: Performance): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(p)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  if (p.label_delay_ms) for (const [q, v] of Object.entries(p.label_delay_ms)) out[`label_delay_ms_${q}`] = v;
+  return out;
+}
+
+/**
+ * The window's realized performance as a metric document (feature PERFORMANCE_FEATURE): the numbers
+ * in `mlmon.metric`, the task, the confusion matrix and the per-class figures (stored, not indexed).
+ */
+export type WindowHead = Pick<WindowMetrics, 'model' | 'version' | 'baseline' | 'window' | 'docs'>;
+
+export function performanceDocument(m: WindowHead, p: Performance, ns: string, computedAt: string) {
+  const { confusion_matrix, per_class } = p;
+  return {
+    '@timestamp': m.window.from,
+    event: { kind: 'metric', dataset: 'mlmon.window' },
+    data_stream: { type: 'metrics', dataset: 'mlmon.window', namespace: ns },
+    mlmon: {
+      model: { name: m.model, version: m.version ?? 'all' },
+      baseline_id: m.baseline,
+      computed_at: computedAt,
+      window: { from: m.window.from, to: m.window.to, docs: m.docs },
+      feature: { name: PERFORMANCE_FEATURE, type: p.task, is_prediction: false },
+      performance: {
+        task: p.task,
+        ...(p.positive_class !== undefined ? { positive_class: p.positive_class } : {}),
+        detail: { ...(confusion_matrix ? { confusion_matrix } : {}), ...(per_class ? { per_class } : {}) },
+      },
+      metric: performanceNumbers(p),
+    },
+  };
+}
+
+/**
+ * The bulk lines of a performance document. The id carries the figures: the same labels again store
+ * nothing twice; more (or corrected) labels store a newer document (the latest `computed_at` is current).
+ */
+function performanceOperations(m: WindowHead, p: Performance, ns: string): object[] {
+  const numbers = JSON.stringify(performanceNumbers(p));
+  return [
+    {
+      create: {
+        _index: metricsStream(ns),
+        _id: id(m.model, m.version ?? 'all', m.window.from, PERFORMANCE_FEATURE, numbers),
+      },
+    },
+    performanceDocument(m, p, ns, new Date().toISOString()),
+  ];
+}
+
+/** Performance documents of windows computed again (their labels came later); created and existing. */
+export async function writePerformance(
+  client: Client,
+  windows: { head: WindowHead; performance: Performance }[],
+  ns: string,
+): Promise<{ created: number; existing: number }> {
+  let created = 0;
+  let existing = 0;
+  for (let i = 0; i < windows.length; i += 500) {
+    const operations = windows
+      .slice(i, i + 500)
+      .flatMap((w) => performanceOperations(w.head, w.performance, ns));
+    const res = await client.bulk({ operations });
+    for (const item of res.items) {
+      const s = item.create?.status ?? 0;
+      if (s === 201) created++;
+      else if (s === 409) existing++;
+      else throw new Error(`performance document rejected: ${s} ${JSON.stringify(item.create?.error)}`);
+    }
+  }
+  return { created, existing };
+}
+
 /**
  * One document per model, version, window and feature. The id is derived from those, and writes
  * use `create`: computing a window again (a restart, a catch-up, a backfill) stores nothing twice.
@@ -86,10 +163,11 @@ export async function writeMetrics(
     false,
   ]);
   if (m.prediction) entries.push([PREDICTION_FEATURE, m.prediction, true]);
-  const operations = entries.flatMap(([name, f, isPrediction]) => [
+  const operations: object[] = entries.flatMap(([name, f, isPrediction]) => [
     { create: { _index: metricsStream(ns), _id: id(m.model, m.version ?? 'all', m.window.from, name) } },
     metricDocument(m, name, f, ns, isPrediction, knownVersions),
   ]);
+  if (m.performance) operations.push(...performanceOperations(m, m.performance, ns));
   const res = await client.bulk({ operations });
   let created = 0;
   let existing = 0;

@@ -12,6 +12,8 @@ import {
   windowVerdicts,
 } from '../rules/verdicts.js';
 import { type FeatureNames, featureNames, namesRequest } from './feature-names.js';
+import { joinLabels } from './label-join.js';
+import { type Performance, performanceOf, type Task } from './performance.js';
 import { diagnoseWindowFailure } from './window-diagnosis.js';
 import { featureEntries, type WindowSpec, windowRequest } from './window-query.js';
 import { windowStatistics } from './window-statistics.js';
@@ -52,6 +54,8 @@ export interface WindowMetrics {
   cleared: Cleared[];
   /** feature names the window and the baseline do not share (computeWindow; absent when they all match) */
   names?: FeatureNames;
+  /** realized performance from the labels joined so far (absent when the model has no label since the window's start) */
+  performance?: Performance;
 }
 
 function withVerdict(
@@ -137,6 +141,29 @@ export function windowMetrics(
   return out;
 }
 
+/** The baseline's label column says the task; without one the labels do (performance.ts). */
+export function taskOf(b: Baseline): Task | undefined {
+  const type = b.label?.type;
+  if (type === undefined) return undefined;
+  return type === 'numeric' ? 'regression' : 'classification';
+}
+
+/** The window's realized performance, or undefined when no label of the model could join it. */
+export async function windowPerformance(
+  client: Client,
+  spec: WindowSpec,
+  predictions: number,
+  task: Task | undefined,
+): Promise<Performance | undefined> {
+  const join = await joinLabels(client, spec);
+  if (join.labelsRead === 0) return undefined;
+  return performanceOf(join.rows, {
+    predictions,
+    unknownLabels: join.unknownAt.length,
+    ...(task ? { task } : {}),
+  });
+}
+
 export async function computeWindow(
   client: Client,
   spec: WindowSpec,
@@ -155,5 +182,7 @@ export async function computeWindow(
     const names = featureNames(b, await client.search(namesRequest(spec, b)), m.docs, m.features);
     if (names.unknown.length || names.never_seen.length) m.names = names;
   }
+  const performance = await windowPerformance(client, spec, m.docs, taskOf(b));
+  if (performance) m.performance = performance;
   return m;
 }

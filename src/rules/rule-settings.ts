@@ -39,6 +39,8 @@ export type ThresholdKey = {
 export const PREDICTION_FEATURE = '(prediction)';
 /** The feature of a window-level alert. */
 export const WINDOW_FEATURE = '(all)';
+/** The feature of a window's realized performance (its metric document, a performance alert). */
+export const PERFORMANCE_FEATURE = '(performance)';
 
 export function rulesFor(rules: Rules, feature: string): FeatureRules {
   return { ...rules, ...(rules.features?.[feature] ?? {}) };

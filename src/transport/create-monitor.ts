@@ -1,4 +1,5 @@
 import winston from 'winston';
+import type { LabelLog } from './label.js';
 import { MlInputTransport, type MlInputTransportOptions } from './ml-input-transport.js';
 import type { PredictionLog } from './prediction.js';
 import type { ShutdownReport, TransportStats } from './transport-stats.js';
@@ -13,6 +14,8 @@ export interface Monitor {
   logger: winston.Logger;
   /** Queues one prediction; returns at once and never throws. */
   logPrediction(p: PredictionLog): void;
+  /** Queues the ground truth of a prediction, by its id; returns at once and never throws. */
+  logLabel(l: LabelLog): void;
   /** Sends everything queued; resolves true when nothing is left, false after `timeoutMs`. */
   flush(timeoutMs?: number): Promise<boolean>;
   shutdown(opts?: { timeoutMs?: number }): Promise<ShutdownReport>;
@@ -33,6 +36,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     transport,
     logger,
     logPrediction: (p) => transport.logPrediction(p),
+    logLabel: (l) => transport.logLabel(l),
     flush: (timeoutMs) => transport.flush(timeoutMs),
     shutdown: (opts) => transport.shutdown(opts),
     stats: () => transport.stats(),

@@ -8,10 +8,12 @@ import {
   mismatchText,
 } from '../contract/field-types.js';
 import { INDEX_LIMITS } from '../contract/limits.js';
+import { labelsStream } from '../contract/streams.js';
 import { createClient } from '../es/connection.js';
 import { BaselineCache } from './baseline-cache.js';
 import { modelVersionOf, toDocument } from './document.js';
 import { entryBytes } from './entry.js';
+import { type LabelLog, labelDocumentId, toLabelDocument } from './label.js';
 import { type ResolvedTransportOptions, resolveTransportOptions, type TransportOptions } from './options.js';
 import type { PredictionLog } from './prediction.js';
 import { registerTransportMetrics } from './prometheus.js';
@@ -102,6 +104,8 @@ export class MlInputTransport extends TransportStream {
   private holdTimer: NodeJS.Timeout | undefined;
   private buildScheduled = false;
   private limitedFields = 0;
+  private labels = 0;
+  private labelsRefused = 0;
   private warnedFieldLimit = false;
   private readonly buildLater = () => {
     this.buildScheduled = false;
@@ -246,6 +250,42 @@ export class MlInputTransport extends TransportStream {
         this.buildScheduled = true;
         setImmediate(this.buildLater);
       }
+    } catch (err) {
+      this.notLogged(err);
+    }
+  }
+
+  /**
+   * Queues one label (README, "Labels and realized performance"). Returns at once; never throws.
+   * The document goes straight to the shipper (a label needs no baseline): the same queue, batches,
+   * retries, disk buffer and dead letters as predictions; its `_id` makes a resend count once.
+   */
+  logLabel(l: LabelLog | unknown): void {
+    try {
+      const doc = toLabelDocument(l, {
+        namespace: this.options.namespace,
+        defaults: this.options.defaults,
+        now: Date.now(),
+      });
+      if (typeof doc === 'string') {
+        this.labelsRefused++;
+        this.emit('warn', {
+          severity: 'warning',
+          code: 'label_refused',
+          message: `label not logged: ${doc.replaceAll('_', ' ')}`,
+          count: 1,
+        });
+        return;
+      }
+      const line = JSON.stringify(doc);
+      this.labels++;
+      this.#shipper.accept({
+        id: labelDocumentId(doc),
+        index: labelsStream(this.options.namespace),
+        line,
+        bytes: entryBytes(line),
+        attempts: 0,
+      });
     } catch (err) {
       this.notLogged(err);
     }
@@ -402,7 +442,12 @@ export class MlInputTransport extends TransportStream {
 
   stats(): TransportStats {
     this.buildPending();
-    return { ...this.#shipper.stats(), limitedFields: this.limitedFields };
+    return {
+      ...this.#shipper.stats(),
+      limitedFields: this.limitedFields,
+      labels: this.labels,
+      labelsRefused: this.labelsRefused,
+    };
   }
 
   /** winston's `logger.end()`: 'finish' fires only after the flush. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Client } from '@elastic/elasticsearch';
+import { labelsStream } from '../contract/streams.js';
 import { RetryBackoff } from './backoff.js';
 import { BatchResults } from './batch-results.js';
 import { BatchScheduler } from './batch-scheduler.js';
@@ -101,6 +102,7 @@ export class Shipper extends EventEmitter {
           fsyncIntervalMs: opts.fsyncIntervalMs,
           predictionsIndex: opts.dataStream,
           deadLetterIndex: opts.deadLetterIndex,
+          labelsIndex: labelsStream(opts.namespace),
         },
         report,
       );

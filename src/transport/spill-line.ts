@@ -2,13 +2,13 @@
  * One line of a disk-buffer segment, and reading it back: pure, so every malformed shape is tested
  * without a disk (test/unit/spill-line.test.ts).
  *
- * A line is `<kind>\t<id>\t<document JSON>`, `kind` being `p` (a prediction) or `d` (a dead
- * letter). It names no index: the transport that replays it decides where it goes (its own
+ * A line is `<kind>\t<id>\t<document JSON>`, `kind` being `p` (a prediction), `l` (a label) or `d`
+ * (a dead letter). It names no index: the transport that replays it decides where it goes (its own
  * predictions stream or dead-letter stream), so a line planted in the folder cannot make the
  * application write into another index with its credentials.
  */
 
-export type SpillKind = 'p' | 'd';
+export type SpillKind = 'p' | 'd' | 'l';
 
 /** Elasticsearch refuses `_id`s over 512 bytes with a 400 for the whole bulk request; ours are UUIDv7 (+ "-dl"). */
 const ID_PATTERN = /^[0-9A-Za-z_-]{1,128}$/;
@@ -31,7 +31,7 @@ export function decodeSpillLine(line: string): DecodedLine {
   if (tab1 < 0 || tab2 < 0)
     return { ok: false, reason: 'not a segment line (expected kind, id and document)' };
   const kind = line.slice(0, tab1);
-  if (kind !== 'p' && kind !== 'd') return { ok: false, reason: 'unknown record kind' };
+  if (kind !== 'p' && kind !== 'd' && kind !== 'l') return { ok: false, reason: 'unknown record kind' };
   const id = line.slice(tab1 + 1, tab2);
   if (!ID_PATTERN.test(id)) return { ok: false, reason: 'invalid document id' };
   const json = line.slice(tab2 + 1);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { type Entry, entryBytes, type SegmentRef } from './entry.js';
 import { ensurePrivateDir, SEGMENT_MODE } from './spill-dir.js';
-import { decodeSpillLine, encodeSpillLine } from './spill-line.js';
+import { decodeSpillLine, encodeSpillLine, type SpillKind } from './spill-line.js';
 import { OwnedDir, ownerAlive, SOCKET_NAME } from './spill-owner.js';
 
 /**
@@ -39,6 +39,8 @@ export interface SpillOptions {
   /** where replayed records go: the transport decides, the segment line does not say */
   predictionsIndex: string;
   deadLetterIndex: string;
+  /** where replayed labels (`logLabel`) go; without it a label line goes to the dead-letter index, never to predictions */
+  labelsIndex?: string;
 }
 
 /** A line that could not be read back: dead-lettered alone, its neighbours delivered. */
@@ -276,6 +278,18 @@ export class SpillStore {
   }
 
   /** The next entries to write, at most WRITE_CHUNK_BYTES (at least one). */
+  /** The record kind of an entry, by where it goes: the segment line names a kind, never an index. */
+  private kindOf(e: Entry): SpillKind {
+    if (e.index === this.opts.deadLetterIndex) return 'd';
+    return this.opts.labelsIndex !== undefined && e.index === this.opts.labelsIndex ? 'l' : 'p';
+  }
+
+  private indexOf(kind: SpillKind): string {
+    if (kind === 'p') return this.opts.predictionsIndex;
+    if (kind === 'l') return this.opts.labelsIndex ?? this.opts.deadLetterIndex;
+    return this.opts.deadLetterIndex;
+  }
+
   private takeChunk(): { entries: Entry[]; text: string; bytes: number } {
     let n = 0;
     let bytes = 0;
@@ -287,8 +301,7 @@ export class SpillStore {
     this.pending = n === this.pending.length ? [] : this.pending.slice(n);
     this.pendingLineBytes = this.pending.length === 0 ? 0 : this.pendingLineBytes - bytes;
     let text = '';
-    for (const e of entries)
-      text += encodeSpillLine(e.index === this.opts.deadLetterIndex ? 'd' : 'p', e.id, e.line);
+    for (const e of entries) text += encodeSpillLine(this.kindOf(e), e.id, e.line);
     return { entries, text, bytes };
   }
 
@@ -409,7 +422,7 @@ export class SpillStore {
       if (decoded.ok) {
         entries.push({
           id: decoded.id,
-          index: decoded.kind === 'd' ? this.opts.deadLetterIndex : this.opts.predictionsIndex,
+          index: this.indexOf(decoded.kind),
           line: decoded.json,
           bytes: entryBytes(decoded.json),
           attempts: 0,

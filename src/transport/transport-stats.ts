@@ -36,6 +36,10 @@ export interface TransportStats {
    * the stream's field limit (`field_limit:`). Always set by the transport's `stats()`.
    */
   limitedFields?: number;
+  /** labels handed to `logLabel` and queued (they count in `logged` and `indexed` like predictions). Always set by `stats()`. */
+  labels?: number;
+  /** labels refused by `logLabel` (no id, a label of no supported type, an invalid timestamp): warned as `label_refused` */
+  labelsRefused?: number;
 }
 
 /** The counts the shipper keeps; the rest of the stats are read from its queue and disk buffer. */
@@ -64,7 +68,8 @@ export interface TransportProblem {
     | 'template_missing'
     | 'mapping_mismatch'
     | 'baseline_unavailable'
-    | 'field_limit';
+    | 'field_limit'
+    | 'label_refused';
   message: string;
   count?: number;
   /** the HTTP status of the cluster's answer, when there was one */

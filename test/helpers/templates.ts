@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { ASSET_PATHS } from '../../src/assets/layout.js';
 import { readJsonAsset } from '../../src/assets/package-files.js';
+import { labelsStream } from '../../src/contract/streams.js';
 import { dataStreamName } from '../../src/transport/document.js';
 
 /**
@@ -36,4 +37,18 @@ export async function installPredictionTemplate(
     priority: 300,
   });
   return names;
+}
+
+/** The shipped labels template for one test's namespace only (as above). Returns its name for cleanup. */
+export async function installLabelsTemplate(client: Client, namespace: string): Promise<string> {
+  const labels = readJsonAsset<{ template: unknown }>(ASSET_PATHS.componentTemplate('labels'));
+  const name = `test-labels-${namespace}`;
+  await client.indices.putIndexTemplate({
+    name,
+    index_patterns: [labelsStream(namespace)],
+    data_stream: {},
+    template: labels.template as Record<string, unknown>,
+    priority: 300,
+  });
+  return name;
 }

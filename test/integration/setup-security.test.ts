@@ -66,7 +66,7 @@ describe('mlmon setup with security on', () => {
     ).applied.filter((e) => e.kind === 'role');
     assert.deepEqual(
       roles.map((r) => r.outcome),
-      ['applied', 'applied', 'applied'],
+      ['applied', 'applied', 'applied', 'applied'],
     );
     const again = JSON.parse(setupAs(admin, '--roles-file', rolesFile, '--json').stdout) as {
       applied: { outcome: string }[];
@@ -74,8 +74,9 @@ describe('mlmon setup with security on', () => {
     assert.ok(again.applied.every((e) => e.outcome === 'unchanged' || e.outcome === 'skipped'));
 
     realm.addRoles(readFileSync(rolesFile, 'utf8'));
-    for (const role of ['shipper', 'job', 'reader']) realm.addUser(role, password, [`mlmon-${role}-${ns}`]);
-    for (const role of ['shipper', 'job', 'reader']) await realm.waitForUser(node, role, password);
+    for (const role of ['shipper', 'job', 'reader', 'labeler'])
+      realm.addUser(role, password, [`mlmon-${role}-${ns}`]);
+    for (const role of ['shipper', 'job', 'reader', 'labeler']) await realm.waitForUser(node, role, password);
 
     const inputs = `logs-mlmon.predictions-${ns}`;
     const metrics = `metrics-mlmon.window-${ns}`;
@@ -83,6 +84,8 @@ describe('mlmon setup with security on', () => {
     const shipper = clientAs('shipper');
     const job = clientAs('job');
     const reader = clientAs('reader');
+    const labeler = clientAs('labeler');
+    const labels = `logs-mlmon.labels-${ns}`;
     try {
       // the shipper writes inputs (creating the stream), and can do nothing else with them
       const created = await shipper.index({ index: inputs, op_type: 'create', document: doc });
@@ -110,8 +113,30 @@ describe('mlmon setup with security on', () => {
         await status(() => reader.index({ index: metrics, op_type: 'create', document: doc })),
         403,
       );
+      // the label writer creates labels, and reads or changes nothing: not even its own labels
+      const label = {
+        '@timestamp': new Date().toISOString(),
+        mlmon: { model: { name: 'churn' }, prediction_id: 'p1' },
+      };
+      const stored = await labeler.index({ index: labels, op_type: 'create', document: label });
+      assert.equal(stored.result, 'created');
+      assert.equal(await status(() => labeler.search({ index: labels })), 403);
+      assert.equal(await status(() => labeler.delete({ index: stored._index, id: stored._id })), 403);
+      assert.equal(await status(() => labeler.search({ index: inputs })), 403);
+      assert.equal(
+        await status(() => labeler.index({ index: inputs, op_type: 'create', document: doc })),
+        403,
+      );
+      assert.equal(
+        await status(() => labeler.index({ index: metrics, op_type: 'create', document: doc })),
+        403,
+      );
+      // the job reads labels (the join) and cannot write them
+      await node.admin.indices.refresh({ index: labels });
+      assert.equal(((await job.search({ index: labels })).hits.total as { value: number }).value, 1);
+      assert.equal(await status(() => job.index({ index: labels, op_type: 'create', document: label })), 403);
     } finally {
-      await Promise.all([shipper.close(), job.close(), reader.close()]);
+      await Promise.all([shipper.close(), job.close(), reader.close(), labeler.close()]);
     }
   });
 
@@ -125,6 +150,7 @@ describe('mlmon setup with security on', () => {
 
     const shipper = clientAs('shipper');
     const job = clientAs('job');
+    const labeler = clientAs('labeler');
     try {
       const transport = new MlInputTransport({
         client: shipper,
@@ -138,7 +164,9 @@ describe('mlmon setup with security on', () => {
       const T0 = Date.parse('2026-03-01T10:00:00Z');
       for (let i = 0; i < 300; i++)
         transport.logPrediction({
+          id: `p${i}`,
           features: { x: (i % 50) / 10, c: i % 7 === 0 ? 'zzz' : 'a' },
+          prediction: i % 2 ? 'yes' : 'no',
           timestamp: T0 + i * 100,
         });
       assert.equal(await transport.flush(60_000), true);
@@ -155,8 +183,29 @@ describe('mlmon setup with security on', () => {
         models: [{ name: model }],
         window: { everyMs: 60_000, delayMs: 0, maxCatchUp: 10 },
       };
+      // the labels come from a service holding the label writer's role only
+      const labelsTransport = new MlInputTransport({
+        client: labeler,
+        namespace: ns,
+        model,
+        baseline: false,
+        spillDir: false,
+      });
+      for (let i = 0; i < 100; i++)
+        labelsTransport.logLabel({ id: `p${i}`, label: i % 4 ? 'yes' : 'no', timestamp: T0 + 3_600_000 });
+      assert.equal(await labelsTransport.flush(60_000), true);
+      const labelled = await labelsTransport.shutdown();
+      assert.equal(labelled.indexed, 100, JSON.stringify(labelled));
+      await node.admin.indices.refresh({ index: `logs-mlmon.labels-${ns}` });
       const run = await runOnce(job, config, { now: T0 + 60_000 });
       assert.equal(run.windows.length, 1);
+      // the job computes performance with its own role
+      const performance = run.metrics[0]?.performance;
+      assert.equal(performance?.labeled, 100);
+      assert.equal(performance?.coverage, 100 / 300);
+      let correct = 0;
+      for (let i = 0; i < 100; i++) if ((i % 4 ? 'yes' : 'no') === (i % 2 ? 'yes' : 'no')) correct++;
+      assert.equal(performance?.accuracy, correct / 100);
       await node.admin.indices.refresh({ index: `metrics-mlmon.window-${ns}` });
       const metrics = await node.admin.search<{
         mlmon: { feature: { name: string }; metric: { unseen_rate?: number } };
@@ -167,7 +216,7 @@ describe('mlmon setup with security on', () => {
       // 43 of 300 documents carry the unseen "zzz"
       assert.equal(metrics.hits.hits[0]?._source?.mlmon.metric.unseen_rate, 43 / 300);
     } finally {
-      await Promise.all([shipper.close(), job.close()]);
+      await Promise.all([shipper.close(), job.close(), labeler.close()]);
     }
   });
 
@@ -258,17 +307,17 @@ describe('mlmon setup with security on', () => {
       res.stdout,
     );
     const roles = applied.filter((e) => e.kind === 'role');
-    // three roles, then the shipper's and the job's API keys: the node stores neither
+    // four roles, then the shipper's and the job's API keys: the node stores neither
     assert.deepEqual(
       roles.map((r) => r.outcome),
-      ['failed', 'failed', 'failed', 'failed', 'failed'],
+      ['failed', 'failed', 'failed', 'failed', 'failed', 'failed'],
       res.stdout,
     );
     assert.deepEqual(
-      roles.slice(3).map((r) => r.name),
+      roles.slice(4).map((r) => r.name),
       [`mlmon-shipper-${other} API key`, `mlmon-job-${other} API key`],
     );
-    assert.match(roles[3]?.error ?? '', /API key for mlmon-shipper-.*HTTP 400/);
+    assert.match(roles[4]?.error ?? '', /API key for mlmon-shipper-.*HTTP 400/);
     assert.doesNotMatch(res.stdout, /"encoded"/);
     assert.match(res.stderr, /--roles-file/);
   });

@@ -59,8 +59,8 @@ describe('mlmon setup', () => {
     const dry = setup('--dry-run', '--json', '--namespace', ns);
     assert.equal(dry.code, 0, dry.stderr);
     const planned = json(dry).plan?.filter(own(ns)) ?? [];
-    // 4 data stream families x (component + index template)
-    assert.equal(planned.length, 8);
+    // 5 data stream families x (component + index template)
+    assert.equal(planned.length, 10);
     assert.ok(
       planned.every((e) => e.action === 'create'),
       JSON.stringify(planned),
@@ -77,7 +77,7 @@ describe('mlmon setup', () => {
       json(first)
         .applied?.filter(own(ns))
         .map((e) => e.outcome),
-      Array(8).fill('applied'),
+      Array(10).fill('applied'),
     );
 
     const second = setup('--json', '--namespace', ns);

@@ -9,6 +9,7 @@ import {
   alertsStream,
   deadLettersStream,
   isValidNamespace,
+  labelsStream,
   metricsStream,
   predictionsStream,
   STREAM_FAMILIES,
@@ -24,8 +25,9 @@ test('stream names follow <type>-<dataset>-<namespace>', () => {
   assert.equal(deadLettersStream('prod'), 'logs-mlmon.dead_letters-prod');
   assert.equal(metricsStream('prod'), 'metrics-mlmon.window-prod');
   assert.equal(alertsStream('prod'), 'logs-mlmon.alerts-prod');
+  assert.equal(labelsStream('prod'), 'logs-mlmon.labels-prod');
   assert.equal(streamPattern('predictions'), 'logs-mlmon.predictions-*');
-  assert.deepEqual(STREAM_FAMILIES, ['predictions', 'dead-letters', 'metrics', 'alerts']);
+  assert.deepEqual(STREAM_FAMILIES, ['predictions', 'dead-letters', 'metrics', 'alerts', 'labels']);
 });
 
 test('the namespace rule: lowercase, digits, _ and ., not first, at most 100', () => {

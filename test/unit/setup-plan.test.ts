@@ -96,10 +96,14 @@ describe('the asset catalog', () => {
     const roles = roleAssets({ namespace: 'prod' });
     assert.deepEqual(
       roles.map((r) => r.name),
-      ['mlmon-shipper-prod', 'mlmon-job-prod', 'mlmon-reader-prod'],
+      ['mlmon-shipper-prod', 'mlmon-job-prod', 'mlmon-reader-prod', 'mlmon-labeler-prod'],
     );
     const shipper = roles[0]?.body.indices as { names: string[]; privileges: string[] }[];
-    assert.deepEqual(shipper[0]?.names, ['logs-mlmon.predictions-prod', 'logs-mlmon.dead_letters-prod']);
+    assert.deepEqual(shipper[0]?.names, [
+      'logs-mlmon.predictions-prod',
+      'logs-mlmon.labels-prod',
+      'logs-mlmon.dead_letters-prod',
+    ]);
     assert.deepEqual(shipper[0]?.privileges, ['create_doc', 'auto_configure']);
     const yaml = rolesYaml(roles);
     assert.match(yaml, /^mlmon-shipper-prod:\n/m);
