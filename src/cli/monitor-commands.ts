@@ -172,6 +172,7 @@ export function registerMonitor(program: Command): void {
             const firing = new Map<string, number>();
             for (const a of r.firing) firing.set(a.model, (firing.get(a.model) ?? 0) + 1);
             for (const m of r.metrics) exporter.update(m, firing);
+            exporter.setFiring(r.firing);
           }
           if (o.json) console.log(JSON.stringify({ ...r, metrics: undefined }));
           else console.log(summary(r));
