@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { Gauge, Registry } from 'prom-client';
 import { METRIC_FIELDS } from '../contract/window-metrics.js';
 import type { FeatureMetrics, WindowMetrics } from '../metrics/window.js';
+import { PREDICTION_FEATURE } from '../rules/rule-settings.js';
+import type { RunReport } from './runner.js';
 import type { AlertState } from './state.js';
 
 // counts are in mlmon_window_documents; the rest as one gauge family
@@ -81,8 +83,16 @@ export class MetricsExporter {
       }
     };
     for (const [name, f] of Object.entries(m.features)) each(name, f);
-    if (m.prediction) each('(prediction)', m.prediction);
+    if (m.prediction) each(PREDICTION_FEATURE, m.prediction);
     for (const [model, n] of firingByModel) this.alerts.set({ model }, n);
+  }
+
+  /** Everything a run reports: its windows' metrics and the alerts firing after it. */
+  report(r: RunReport): void {
+    const firing = new Map<string, number>();
+    for (const a of r.firing) firing.set(a.model, (firing.get(a.model) ?? 0) + 1);
+    for (const m of r.metrics) this.update(m, firing);
+    this.setFiring(r.firing);
   }
 
   /** The alerts firing after a run, all of them: the series of those no longer firing end. */
