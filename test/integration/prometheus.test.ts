@@ -57,6 +57,9 @@ let transportServer: Server;
 let exporter: MetricsExporter;
 let report: RunReport;
 let prometheus: ChildProcess | undefined;
+/** `mlmon run --every 1m --metrics-port`, as a user runs it */
+let cli: ChildProcess | undefined;
+let cliReport: { firing: { feature: string; rule: string }[] } | undefined;
 let promUrl = '';
 let promDir = '';
 let promLog = '';
@@ -163,6 +166,48 @@ before(async () => {
   report = await runOnce(client, config, { backfill: { from: T0, to: T0 + 2 * MIN } });
   exporter.report(report);
 
+  // the command itself: its first run computes the latest minute (empty) and keeps the alerts firing
+  const cliPort = await freePort();
+  const cfg = join(dir, 'mlmon.yml');
+  writeFileSync(
+    cfg,
+    `index: ${dataStreamName(ns)}\nbaseline_index: ${baselineIndex}\nnamespace: ${metricsNs}\nmodels: [${model}]\nwindow: { max_catch_up: 2, delay: 1s }\n`,
+  );
+  const url = client.connectionPool.connections[0]?.url.origin ?? '';
+  cli = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repo, 'src/cli/main.ts'),
+      'run',
+      '--every',
+      '1m',
+      '--metrics-port',
+      String(cliPort),
+      '--config',
+      cfg,
+      '--node',
+      url,
+      '--json',
+    ],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let cliOut = '';
+  let cliErr = '';
+  cli.stdout?.on('data', (c: Buffer) => {
+    cliOut += c.toString();
+  });
+  cli.stderr?.on('data', (c: Buffer) => {
+    cliErr = (cliErr + c.toString()).slice(-4000);
+  });
+  const firstLine = await until(60_000, async () =>
+    cliOut.includes('\n') ? cliOut.split('\n')[0] : undefined,
+  );
+  assert.ok(firstLine, `no report from mlmon run: ${cliErr}`);
+  cliReport = JSON.parse(firstLine) as typeof cliReport;
+  assert.match(cliErr, new RegExp(`Prometheus metrics on http://127.0.0.1:${cliPort}/metrics`));
+
   if (!spawnSync(PROMETHEUS, ['--version']).stdout)
     throw new Error(`${PROMETHEUS} missing: apt-get install prometheus`);
   promDir = mkdtempSync(join(tmpdir(), 'mlmon-prometheus-'));
@@ -177,6 +222,7 @@ before(async () => {
       'scrape_configs:',
       `  - { job_name: transport, static_configs: [{ targets: ["127.0.0.1:${transportPort}"] }] }`,
       `  - { job_name: mlmon-run, static_configs: [{ targets: ["127.0.0.1:${jobPort}"] }] }`,
+      `  - { job_name: mlmon-run-cli, static_configs: [{ targets: ["127.0.0.1:${cliPort}"] }] }`,
       '',
     ].join('\n'),
   );
@@ -200,7 +246,7 @@ before(async () => {
   // both targets up, and at least three scrapes of each (rates need two points)
   const scraped = await until(30_000, async () => {
     const r = await query('count_over_time(up[1m]) >= 3 and up == 1');
-    return r.result.length === 2 ? true : undefined;
+    return r.result.length === 3 ? true : undefined;
   });
   assert.ok(scraped, `targets not scraped: ${JSON.stringify(await api('/api/v1/targets'))}`);
   seen = new Set(await api<string[]>('/api/v1/label/__name__/values'));
@@ -213,6 +259,11 @@ after(async () => {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
   }
   if (promDir) rmSync(promDir, { recursive: true, force: true });
+  if (cli && cli.exitCode === null) {
+    const exited = new Promise((r) => cli?.once('exit', r));
+    cli.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  }
   await exporter?.close();
   await new Promise<void>((r) => (transportServer ? transportServer.close(() => r()) : r()));
   await transport?.shutdown();
@@ -349,6 +400,41 @@ test("the job's series: window metrics per model, version, feature and metric; a
   );
 });
 
+test('mlmon run --metrics-port serves the same series: the alerts still firing, and the window it just computed', async () => {
+  const firing = (await query(`mlmon_alert_firing{job="mlmon-run-cli",model="${model}"}`)).result.map(
+    (x) => x.metric,
+  );
+  assert.deepEqual(
+    firing.map((m) => `${m.feature} ${m.rule}`).sort(),
+    report.firing
+      .filter((a) => a.model === model)
+      .map((a) => `${a.feature} ${a.rule}`)
+      .sort(),
+  );
+  assert.deepEqual(
+    cliReport?.firing.map((a) => `${a.feature} ${a.rule}`).sort(),
+    firing.map((m) => `${m.feature} ${m.rule}`).sort(),
+  );
+  // its window is the latest whole minute (1 s delay), empty: no predictions were logged then
+  const end = Number(
+    (await query(`mlmon_window_end_timestamp_seconds{job="mlmon-run-cli",model="${model}"}`)).result[0]
+      ?.value[1],
+  );
+  assert.equal(end % 60, 0);
+  assert.ok(Date.now() / 1000 - end < 180, `window ended at ${end}`);
+  assert.equal(
+    Number(
+      (await query(`mlmon_window_duration_seconds{job="mlmon-run-cli",model="${model}"}`)).result[0]
+        ?.value[1],
+    ),
+    60,
+  );
+  assert.equal(
+    Number((await query(`mlmon_window_documents{job="mlmon-run-cli",model="${model}"}`)).result[0]?.value[1]),
+    0,
+  );
+});
+
 test('the shipped rules load in Prometheus, read only series it has, and fire on the drifted window', async () => {
   const groups = (
     await api<{ groups: { rules: { name: string; query: string; health: string }[] }[] }>('/api/v1/rules')
@@ -386,11 +472,14 @@ test('the shipped rules load in Prometheus, read only series it has, and fire on
     '20-30 ms is under the 1 s objective',
   );
   assert.ok(!alerts.some((a) => a.labels.alertname === 'MlmonNaRateRise'), 'no feature lost values');
-  // the job's latest window ended in February 2026: the stale-job alert is on its way (`for: 5m`)
+  // the backfill's windows ended in February 2026, but the command computes the latest minute every
+  // minute: the model is monitored, so the stale-job alert stays quiet
   const all = (await api<{ alerts: { labels: Record<string, string>; state: string }[] }>('/api/v1/alerts'))
     .alerts;
-  const stale = all.find((a) => a.labels.alertname === 'MlmonJobStale' && a.labels.model === model);
-  assert.equal(stale?.state, 'pending');
+  assert.equal(
+    all.find((a) => a.labels.alertname === 'MlmonJobStale' && a.labels.model === model),
+    undefined,
+  );
 });
 
 test('promtool check rules passes on the shipped rules, and its unit tests prove each alert fires on a drifting series and stays quiet on a clean one', () => {
