@@ -89,7 +89,8 @@ export class MetricsExporter {
 
   /** Everything a run reports: its windows' metrics and the alerts firing after it. */
   report(r: RunReport): void {
-    const firing = new Map<string, number>();
+    // a model whose alerts all resolved counts 0, not its last count
+    const firing = new Map<string, number>(r.metrics.map((m) => [m.model, 0]));
     for (const a of r.firing) firing.set(a.model, (firing.get(a.model) ?? 0) + 1);
     for (const m of r.metrics) this.update(m, firing);
     this.setFiring(r.firing);

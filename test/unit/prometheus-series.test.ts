@@ -115,3 +115,49 @@ test('the transport counts every prediction in Prometheus, the sampled-out ones 
   assert.equal((await series(registry, 'process_resident_memory_bytes')).size, 1);
   await tr.shutdown({ timeoutMs: 200 });
 });
+
+test("the job's exporter: an alert's series ends when it resolves, and its model's count goes to 0", async () => {
+  const { MetricsExporter } = await import('../../src/job/exporter.js');
+  type Report = Parameters<InstanceType<typeof MetricsExporter>['report']>[0];
+  const window = {
+    model: 'm',
+    version: null,
+    window: { from: '2026-02-01T08:00:00.000Z', to: '2026-02-01T08:05:00.000Z' },
+    docs: 40,
+    features: { x: { type: 'numeric', count: 40, baseline_na_rate: 0, na_rate: 0.1, psi: 0.7 } },
+    latency_ms: { p50: 12, p95: 40, p99: null },
+  };
+  const alert = {
+    model: 'm',
+    version: null,
+    feature: 'x',
+    rule: 'numeric_drift',
+    metric: 'psi',
+    severity: 'critical',
+  };
+  const exporter = new MetricsExporter();
+  exporter.report({ metrics: [window], firing: [alert] } as unknown as Report);
+  let alerts = await series(exporter.registry, 'mlmon_alert_firing');
+  assert.deepEqual(
+    [...alerts],
+    [['{model="m",version="all",feature="x",rule="numeric_drift",metric="psi",severity="critical"}', 1]],
+  );
+  const windows = await series(exporter.registry, 'mlmon_window_end_timestamp_seconds');
+  assert.equal(windows.get('{model="m",version="all"}'), Date.parse('2026-02-01T08:05:00Z') / 1000);
+  assert.equal(
+    (await series(exporter.registry, 'mlmon_window_duration_seconds')).get('{model="m",version="all"}'),
+    300,
+  );
+  const latency = await series(exporter.registry, 'mlmon_window_latency_seconds');
+  assert.deepEqual(
+    [...latency],
+    [
+      ['{model="m",version="all",quantile="p50"}', 0.012],
+      ['{model="m",version="all",quantile="p95"}', 0.04],
+    ],
+  );
+  exporter.report({ metrics: [window], firing: [] } as unknown as Report);
+  alerts = await series(exporter.registry, 'mlmon_alert_firing');
+  assert.equal(alerts.size, 0);
+  assert.equal((await series(exporter.registry, 'mlmon_alerts_firing')).get('{model="m"}'), 0);
+});
