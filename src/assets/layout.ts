@@ -2,7 +2,8 @@ import type { AssetFamily } from '../contract/streams.js';
 
 /**
  * Where each kind of data file lives in the package: Elasticsearch assets by object type, Kibana
- * assets by object type, and the pages of `mlmon dashboard` / `mlmon report`.
+ * assets by object type, the pages of `mlmon dashboard` / `mlmon report`, and the Prometheus rules
+ * and Grafana dashboard (used by Prometheus and Grafana, not by mlmon: README, "Prometheus and Grafana").
  */
 const ES = 'assets/elasticsearch';
 const KIBANA = 'assets/kibana';
@@ -25,4 +26,6 @@ export const ASSET_PATHS = {
   kibanaSavedObjects: `${KIBANA}/saved-objects.ndjson`,
   page: (name: 'dashboard' | 'report') => `assets/pages/${name}.html`,
   doctorRawPredictions: 'assets/doctor/raw-predictions.json',
+  prometheusRules: 'assets/prometheus/mlmon-alerts.rules.yml',
+  grafanaDashboard: 'assets/grafana/mlmon-dashboard.json',
 } as const;

@@ -186,11 +186,7 @@ export function registerMonitor(program: Command): void {
           process.stderr.write(`Prometheus metrics on http://127.0.0.1:${port}/metrics\n`);
         }
         const print = (r: RunReport) => {
-          if (exporter) {
-            const firing = new Map<string, number>();
-            for (const a of r.firing) firing.set(a.model, (firing.get(a.model) ?? 0) + 1);
-            for (const m of r.metrics) exporter.update(m, firing);
-          }
+          exporter?.report(r);
           if (o.json) console.log(JSON.stringify({ ...r, metrics: undefined }));
           else console.log(summary(r));
         };

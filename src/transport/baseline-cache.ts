@@ -12,6 +12,8 @@ export interface BaselineContext {
   /** sanitize options with the baseline's types (the user's `featureTypes` win) */
   sanitize: SanitizeOptions;
   vocabularies: ReadonlyMap<string, ReadonlySet<string>>;
+  /** the bin edges of the numeric prediction (Prometheus buckets), if the baseline has them */
+  predictionEdges?: readonly number[];
 }
 
 interface Slot {
@@ -28,12 +30,15 @@ export function contextOf(b: Baseline, base: SanitizeOptions): BaselineContext {
     if (p.text) vocabularies.set(name, new Set(Object.keys(p.text.vocabulary)));
   }
   for (const [name, kind] of base.kinds) kinds.set(name, kind);
-  return {
+  const context: BaselineContext = {
     id: `${b.model}@${b.version}`,
     features: Object.keys(b.features),
     sanitize: { ...base, kinds },
     vocabularies,
   };
+  const edges = b.prediction?.numeric?.bins.edges;
+  if (edges?.length) context.predictionEdges = edges;
+  return context;
 }
 
 /**

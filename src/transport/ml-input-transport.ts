@@ -16,7 +16,7 @@ import { entryBytes } from './entry.js';
 import { type LabelLog, labelDocumentId, toLabelDocument } from './label.js';
 import { type ResolvedTransportOptions, resolveTransportOptions, type TransportOptions } from './options.js';
 import type { PredictionLog } from './prediction.js';
-import { registerTransportMetrics } from './prometheus.js';
+import { PredictionMetrics, registerProcessMetrics, registerTransportMetrics } from './prometheus.js';
 import { Shipper } from './shipper.js';
 import type {
   ShutdownReport,
@@ -93,6 +93,8 @@ export class MlInputTransport extends TransportStream {
   readonly options: ResolvedTransportOptions;
   private readonly ownsClient: boolean;
   private shutdownPromise: Promise<ShutdownReport> | undefined;
+  /** prediction value and latency histograms, with `metricsRegistry` */
+  private readonly predictionMetrics: PredictionMetrics | undefined;
   private readonly baselineOf = (model: string, version: string) => this.#baselines?.get(model, version);
   /** predictions taken by logPrediction, not yet documents (at most MAX_PENDING) */
   private pending: Taken[] = [];
@@ -147,6 +149,11 @@ export class MlInputTransport extends TransportStream {
         { data_stream: this.options.dataStream },
         opts.metricsPrefix,
       );
+      this.predictionMetrics = new PredictionMetrics(opts.metricsRegistry, {
+        bucketsOf: (model, version) => this.#baselines?.get(model, version)?.predictionEdges,
+        firstLoad: (model, version) => this.#baselines?.firstLoad(model, version),
+      });
+      if (opts.processMetrics !== false) registerProcessMetrics(opts.metricsRegistry);
     }
     // a process that simply runs out of work still sends (or saves) what it logged
     process.once('beforeExit', this.onBeforeExit);
@@ -234,6 +241,10 @@ export class MlInputTransport extends TransportStream {
         typeof p === 'object' && p !== null && !Array.isArray(p)
           ? (p as PredictionLog)
           : { features: p as Record<string, unknown> };
+      if (this.predictionMetrics) {
+        const { model, version } = modelVersionOf(prediction, this.options.defaults);
+        this.predictionMetrics.observe(model, version, prediction.prediction, prediction.latencyMs);
+      }
       const sampleRate = this.options.sampleRate;
       if (sampleRate < 1 && Math.random() >= sampleRate) {
         this.#shipper.countSampledOut();

@@ -64,9 +64,11 @@ export interface TransportOptions extends ConnectionOptions {
   hashSecretEnv?: string;
   /** keep each prediction with this probability; documents carry the rate */
   sampleRate?: number;
-  /** registers the transport's counters and gauges (prom-client) */
+  /** registers the transport's counters and gauges, and the prediction histograms (prom-client) */
   metricsRegistry?: PromRegistryLike;
   metricsPrefix?: string;
+  /** with `metricsRegistry`: also prom-client's default process metrics (unless the registry has them) */
+  processMetrics?: boolean;
   /** at start, warn (event `warn`, code `template_missing`) when the product's template does not apply */
   checkTemplate?: boolean;
   /** load the training baseline of each model for derived fields (false: none) */
