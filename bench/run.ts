@@ -22,6 +22,7 @@ import { memoryOutage } from './scenarios/memory-outage.js';
 import { outage } from './scenarios/outage.js';
 import { requestPath } from './scenarios/request-path.js';
 import { throughput } from './scenarios/throughput.js';
+import { verdicts } from './scenarios/verdicts.js';
 
 const repoRoot = process.env.MLMON_REPO_ROOT ?? process.cwd();
 
@@ -32,6 +33,7 @@ const scenarios: Record<string, (ctx: BenchContext) => Promise<Table>> = {
   'memory-outage': memoryOutage,
   'job-scaling': jobScaling,
   baseline: baselineProfiling,
+  verdicts,
   outage,
 };
 
