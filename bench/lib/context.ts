@@ -25,6 +25,8 @@ export interface Sizes {
   verdictShiftWindows: number;
   verdictCleanPool: number;
   verdictShiftPool: number;
+  /** the tables of the verdicts scenario by name; undefined: all of them */
+  verdictTables?: string[];
 }
 
 export const fullSizes: Sizes = {
@@ -76,6 +78,8 @@ export const smokeSizes: Sizes = {
   verdictShiftWindows: 2,
   verdictCleanPool: 500,
   verdictShiftPool: 300,
+  // the smallest table and the one with text: each table costs every feature a null simulation
+  verdictTables: ['cars', 'earthquakes'],
 };
 
 export interface BenchContext {
