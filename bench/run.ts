@@ -1,7 +1,7 @@
 /**
  * `npm run bench` writes BENCHMARKS.md: ours against the peers, on a node the bench starts for itself.
  *
- *   npm run bench                         the full run (under 20 minutes on 2 cores)
+ *   npm run bench                         the full run (under 30 minutes on 2 cores)
  *   npm run bench -- --smoke              tiny sizes, written to a temporary file unless --out is given
  *   npm run bench -- --only throughput    one scenario (comma-separated keys)
  *   npm run bench -- --out file.md --note "text for the Noise line"
