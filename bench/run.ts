@@ -1,7 +1,7 @@
 /**
  * `npm run bench` writes BENCHMARKS.md: ours against the peers, on a node the bench starts for itself.
  *
- *   npm run bench                         the full run (under 20 minutes on 2 cores)
+ *   npm run bench                         the full run (under 30 minutes on 2 cores)
  *   npm run bench -- --smoke              tiny sizes, written to a temporary file unless --out is given
  *   npm run bench -- --only throughput    one scenario (comma-separated keys)
  *   npm run bench -- --out file.md --note "text for the Noise line"
@@ -22,6 +22,7 @@ import { memoryOutage } from './scenarios/memory-outage.js';
 import { outage } from './scenarios/outage.js';
 import { requestPath } from './scenarios/request-path.js';
 import { throughput } from './scenarios/throughput.js';
+import { verdicts } from './scenarios/verdicts.js';
 
 const repoRoot = process.env.MLMON_REPO_ROOT ?? process.cwd();
 
@@ -32,6 +33,7 @@ const scenarios: Record<string, (ctx: BenchContext) => Promise<Table>> = {
   'memory-outage': memoryOutage,
   'job-scaling': jobScaling,
   baseline: baselineProfiling,
+  verdicts,
   outage,
 };
 

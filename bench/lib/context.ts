@@ -19,6 +19,14 @@ export interface Sizes {
   jobRepeats: number;
   baselineBytes: number;
   baselineRepeats: number;
+  /** the verdicts table: window sizes, windows per size, documents per pool */
+  verdictWindowSizes: number[];
+  verdictCleanWindows: number;
+  verdictShiftWindows: number;
+  verdictCleanPool: number;
+  verdictShiftPool: number;
+  /** the tables of the verdicts scenario by name; undefined: all of them */
+  verdictTables?: string[];
 }
 
 export const fullSizes: Sizes = {
@@ -38,6 +46,11 @@ export const fullSizes: Sizes = {
   jobRepeats: 3,
   baselineBytes: 1024 ** 3,
   baselineRepeats: 1,
+  verdictWindowSizes: [100, 1_000, 10_000],
+  verdictCleanWindows: 200,
+  verdictShiftWindows: 60,
+  verdictCleanPool: 200_000,
+  verdictShiftPool: 50_000,
 };
 
 /** Tiny sizes: keeps the scripts working in CI (test/integration/bench-smoke.test.ts). */
@@ -59,6 +72,14 @@ export const smokeSizes: Sizes = {
   jobRepeats: 1,
   baselineBytes: 512 * 1024,
   baselineRepeats: 1,
+  // one size: each new size costs every feature a null simulation
+  verdictWindowSizes: [100],
+  verdictCleanWindows: 3,
+  verdictShiftWindows: 2,
+  verdictCleanPool: 500,
+  verdictShiftPool: 300,
+  // the smallest table and the one with text: each table costs every feature a null simulation
+  verdictTables: ['cars', 'earthquakes'],
 };
 
 export interface BenchContext {

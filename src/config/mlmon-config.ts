@@ -54,14 +54,20 @@ function number(v: unknown, path: string, min = 0, max = Number.POSITIVE_INFINIT
   return v;
 }
 
-function thresholds(v: unknown, path: string, base: Thresholds): Thresholds {
+/** A pair of thresholds; `below` for a rule where lower is worse (volume_drop: critical at most warn, both shares). */
+function thresholds(v: unknown, path: string, base: Thresholds, below = false): Thresholds {
   if (!isObj(v)) throw new ConfigError(path, 'must be a mapping with warn and critical');
   only(v, path, ['warn', 'critical']);
   const t = {
-    warn: v.warn === undefined ? base.warn : number(v.warn, `${path}.warn`),
-    critical: v.critical === undefined ? base.critical : number(v.critical, `${path}.critical`),
+    warn: v.warn === undefined ? base.warn : number(v.warn, `${path}.warn`, 0, below ? 1 : Infinity),
+    critical:
+      v.critical === undefined
+        ? base.critical
+        : number(v.critical, `${path}.critical`, 0, below ? 1 : Infinity),
   };
-  if (t.critical < t.warn) throw new ConfigError(`${path}.critical`, 'must be at least warn');
+  if (below && t.critical > t.warn)
+    throw new ConfigError(`${path}.critical`, 'must be at most warn (lower is worse)');
+  if (!below && t.critical < t.warn) throw new ConfigError(`${path}.critical`, 'must be at least warn');
   return t;
 }
 
@@ -76,6 +82,7 @@ const SNAKE: Record<string, string> = {
   jensen_shannon: 'jensenShannon',
   unexpected_version: 'unexpectedVersion',
   min_volume: 'minVolume',
+  volume_drop: 'volumeDrop',
 };
 
 function ruleValues(v: Obj, path: string, base: Omit<Rules, 'features'>): Partial<Omit<Rules, 'features'>> {
@@ -90,7 +97,8 @@ function ruleValues(v: Obj, path: string, base: Omit<Rules, 'features'>): Partia
         p,
         base[name as (typeof THRESHOLD_KEYS)[number]],
       );
-    } else if (name === 'minSamples' || name === 'minVolume') out[name] = number(value, p, 0);
+    } else if (name === 'volumeDrop') out.volumeDrop = thresholds(value, p, base.volumeDrop, true);
+    else if (name === 'minSamples' || name === 'minVolume') out[name] = number(value, p, 0);
     else if (name === 'falseAlarmBudget') out.falseAlarmBudget = number(value, p, 0, 1);
     else if (name === 'unexpectedVersion') {
       if (typeof value !== 'boolean') throw new ConfigError(p, 'must be true or false');

@@ -9,8 +9,10 @@ import type { MlmonConfig } from '../config/mlmon-config.js';
 import type { Baseline } from '../contract/baseline-document.js';
 import { MlmonError } from '../contract/errors.js';
 import { computeWindow, type WindowMetrics } from '../metrics/window.js';
+import { RECENT_WINDOWS } from '../rules/rule-table.js';
 import { type Notification, notify } from './notify.js';
 import { recomputeLookback } from './performance-lookback.js';
+import { storedRecentDocs } from './recent-volume.js';
 import { type AlertState, type AlertStatus, alertKey, JobState } from './state.js';
 import { backfillWindows, type Window, windowsToRun } from './windows.js';
 import { ensureJobTemplates, writeAlertEvent, writeMetrics } from './writer.js';
@@ -217,6 +219,16 @@ export async function runOnce(
     }
     if (opts.backfill && !windows.length)
       report.idle.push({ model: model.name, reason: 'the backfill range holds no window' });
+    // each target's recent window sizes (volume_drop): the stored ones before the first window, then
+    // those computed here (a metric document just written is not searchable before the next refresh)
+    const recent = new Map<string | undefined, number[]>();
+    const first = windows[0];
+    if (first)
+      for (const version of targets)
+        recent.set(
+          version,
+          await storedRecentDocs(client, config.namespace, model.name, version, first.from),
+        );
     for (const w of windows) {
       for (const version of targets) {
         const b = await baselineFor(client, config, model.name, version, onMalformed);
@@ -227,7 +239,9 @@ export async function runOnce(
           index: config.index,
           ...(version ? { version } : {}),
         };
-        const m = await computeWindow(client, spec, b, config.rules, known);
+        const history = recent.get(version) ?? [];
+        const m = await computeWindow(client, spec, b, config.rules, known, history);
+        recent.set(version, [...history, m.docs].slice(-RECENT_WINDOWS));
         const written = await writeMetrics(client, m, config.namespace, known);
         await updateAlerts(client, state, m, config, latest);
         report.metrics.push(m);

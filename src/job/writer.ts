@@ -48,6 +48,8 @@ export function metricDocument(
         from: m.window.from,
         to: m.window.to,
         docs: m.docs,
+        // this window's documents over the recent windows' median (volume_drop), where there was history
+        ...(m.volume ? { docs_ratio: m.volume.ratio, recent_docs_median: m.volume.recent_median } : {}),
         ...(versions.length ? { versions } : {}),
         ...(unexpected.length ? { unexpected_versions: unexpected } : {}),
         // names in the window's documents the baseline lacks (a typo leaves a feature unmonitored)

@@ -1,6 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { Baseline, FeatureProfile } from '../contract/baseline-document.js';
 import { derivedField, FIELDS, featureField, predictionField } from '../contract/document-fields.js';
+import { FEATURE_KINDS } from '../contract/features.js';
 import { PREDICTION_FEATURE } from '../rules/rule-settings.js';
 
 /** One window of one model (and optionally one version). */
@@ -47,12 +48,28 @@ export function featureEntries(b: Baseline): FeatureEntry[] {
   return out;
 }
 
+/**
+ * Every field the transport can have stored a feature under: its kind's, and the others'. A value
+ * typed before the baseline was known (a text stored as a category) or of another type than the
+ * baseline's is there, not missing: the NA filter looks for the feature in all of them, so a mistyped
+ * value is never counted as missing (it is not measured by the kind's statistics either).
+ */
+export function storedFields(name: string): string[] {
+  return [...new Set(FEATURE_KINDS.map((k) => featureField(k, name)))];
+}
+
 /** The aggregations for one feature, under keys prefixed with its key. */
 function featureAggs(e: FeatureEntry): Record<string, estypes.AggregationsAggregationContainer> {
   const { key, column: name, profile: p, isPrediction } = e;
   const field = isPrediction ? predictionField(p.type) : featureField(p.type, name);
   const aggs: Record<string, estypes.AggregationsAggregationContainer> = {};
-  const missing: estypes.QueryDslQueryContainer = { bool: { must_not: { exists: { field } } } };
+  const missing: estypes.QueryDslQueryContainer = {
+    bool: {
+      must_not: isPrediction
+        ? { exists: { field } }
+        : storedFields(name).map((f) => ({ exists: { field: f } })),
+    },
+  };
   aggs[`${key}_na`] = {
     filter: isPrediction
       ? missing

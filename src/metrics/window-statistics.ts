@@ -65,6 +65,21 @@ function unseenReference(c: NonNullable<Baseline['features'][string]['categorica
   return Math.max(c.other_count, (c.expected_unseen_rate ?? 0) * listed);
 }
 
+/**
+ * The unseen rate a clean window is tested against: Good-Turing's, but never under 1 / (N + 1) for N
+ * training values. Good-Turing says 0 when no training value was seen once, and against 0 a single
+ * unseen value is "significant": a clean 100-value window of earthquakes' magType holding the one
+ * value of a category the training half missed alerted (one window in six, bench table 7). A sample
+ * of N cannot tell a rate under 1 / (N + 1) from zero, so that is the least it may promise.
+ */
+export function expectedUnseenRate(
+  c: NonNullable<Baseline['features'][string]['categorical']>,
+): number | undefined {
+  if (c.expected_unseen_rate === undefined) return undefined;
+  const listed = Object.values(c.values).reduce((s, v) => s + v, 0) + c.other_count;
+  return Math.max(c.expected_unseen_rate, 1 / (listed + 1));
+}
+
 function featureStatistics(
   b: Baseline,
   e: FeatureEntry,
@@ -136,7 +151,7 @@ function featureStatistics(
     m.count = count;
     if (p.categorical) {
       m.unseen_rate = count ? unseen / count : 0;
-      const expected = p.categorical.expected_unseen_rate;
+      const expected = expectedUnseenRate(p.categorical);
       if (expected !== undefined) {
         m.expected_unseen_rate = expected;
         m.unseen_p_value = binomialGreaterP(unseen, count, expected);

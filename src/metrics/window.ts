@@ -3,7 +3,14 @@ import type { Baseline } from '../contract/baseline-document.js';
 import type { FeatureStatistics } from '../contract/window-metrics.js';
 import { testLevel } from '../rules/calibration.js';
 import { PREDICTION_FEATURE, type Rules, rulesFor, WINDOW_FEATURE } from '../rules/rule-settings.js';
-import { levelTests, type RuleMetric, type RuleName, WINDOW_RULES } from '../rules/rule-table.js';
+import {
+  levelTests,
+  type RuleMetric,
+  type RuleName,
+  volumeRatio,
+  WINDOW_RULES,
+  type WindowFacts,
+} from '../rules/rule-table.js';
 import {
   type Alert,
   type FeatureStatus,
@@ -56,6 +63,8 @@ export interface WindowMetrics {
   names?: FeatureNames;
   /** realized performance from the labels joined so far (absent when the model has no label since the window's start) */
   performance?: Performance;
+  /** the documents against the recent windows' (volume_drop): absent without history enough to judge */
+  volume?: { recent_median: number; ratio: number };
 }
 
 function withVerdict(
@@ -92,6 +101,7 @@ export function windowMetrics(
   res: estypes.SearchResponse,
   rules: Rules,
   knownVersions: readonly string[] = [b.version],
+  recentDocs?: readonly number[],
 ): WindowMetrics {
   // the window's budget shared among its tests (rules.features may not change the budget: it is the window's)
   const tests = levelTests(
@@ -129,15 +139,24 @@ export function windowMetrics(
       alerts,
       cleared,
     );
-  const windowAlerts = windowVerdicts(
-    { docs: s.docs, versions: s.versions.map((v) => v.version), knownVersions },
-    rules,
-  );
+  const facts: WindowFacts = {
+    docs: s.docs,
+    versions: s.versions.map((v) => v.version),
+    knownVersions,
+    ...(recentDocs ? { recentDocs } : {}),
+  };
+  const volume = volumeRatio(facts);
+  if (volume) out.volume = { recent_median: volume.median, ratio: volume.ratio };
+  const windowAlerts = windowVerdicts(facts, rules);
   alerts.push(...windowAlerts);
-  // the window rules measure every window (the documents), the versions only a window with documents
-  for (const row of WINDOW_RULES)
-    if ((row.metric === 'docs' || s.docs > 0) && !windowAlerts.some((a) => a.rule === row.name))
+  // the window rules measure every window (the documents; the drop where there is history), the versions
+  // only a window with documents
+  for (const row of WINDOW_RULES) {
+    const measured =
+      row.metric === 'docs' || (row.metric === 'docs_ratio' ? volume !== undefined : s.docs > 0);
+    if (measured && !windowAlerts.some((a) => a.rule === row.name))
       cleared.push({ feature: WINDOW_FEATURE, rule: row.name, metric: row.metric });
+  }
   return out;
 }
 
@@ -170,6 +189,8 @@ export async function computeWindow(
   b: Baseline,
   rules: Rules,
   knownVersions?: readonly string[],
+  /** the documents of the windows before this one, the latest last (volume_drop; the job reads them) */
+  recentDocs?: readonly number[],
 ): Promise<WindowMetrics> {
   let res: estypes.SearchResponse;
   try {
@@ -177,7 +198,7 @@ export async function computeWindow(
   } catch (err) {
     throw (await diagnoseWindowFailure(client, spec.index, b, err)) ?? err;
   }
-  const m = windowMetrics(spec, b, res, rules, knownVersions);
+  const m = windowMetrics(spec, b, res, rules, knownVersions, recentDocs);
   if (m.docs > 0) {
     const names = featureNames(b, await client.search(namesRequest(spec, b)), m.docs, m.features);
     if (names.unknown.length || names.never_seen.length) m.names = names;

@@ -23,6 +23,11 @@ export interface Rules {
   unexpectedVersion: boolean;
   /** fewer documents than this in a window is an alert (0: off) */
   minVolume: number;
+  /**
+   * a window's documents over the median of the recent windows': below `warn` is an alert, below
+   * `critical` critical (a warn of 0: off). Lower is worse, so critical is at most warn.
+   */
+  volumeDrop: Thresholds;
   /** per-feature overrides of any of the above */
   features?: Record<string, Partial<Omit<Rules, 'features'>>>;
 }

@@ -25,7 +25,8 @@ export type RuleName =
   | 'categorical_drift'
   | 'prediction_drift'
   | 'unexpected_version'
-  | 'volume';
+  | 'volume'
+  | 'volume_drop';
 
 /** What a feature-level rule looks at: the model's input features, or its prediction. */
 export type Subject = 'feature' | 'prediction';
@@ -33,7 +34,7 @@ export type Subject = 'feature' | 'prediction';
 /** The quantities feature-level rules compare: keys of the metric document's `mlmon.metric`. */
 export type FeatureRuleMetric = 'na_rate_rise' | 'unseen_rate_rise' | 'oov_rate_rise' | 'psi' | 'js';
 /** The quantities window-level rules compare. */
-export type WindowRuleMetric = 'docs' | 'version';
+export type WindowRuleMetric = 'docs' | 'docs_ratio' | 'version';
 /** An alert's `metric`: the quantity its rule compared. */
 export type RuleMetric = FeatureRuleMetric | WindowRuleMetric;
 
@@ -98,6 +99,31 @@ export interface WindowFacts {
   versions: readonly string[];
   /** the model's versions with a baseline */
   knownVersions: readonly string[];
+  /** the documents of the windows before this one, the latest last (the job reads them; absent: unknown) */
+  recentDocs?: readonly number[];
+}
+
+/**
+ * The volume_drop rule's history: the median of the last RECENT_WINDOWS windows' documents, judged only
+ * with at least MIN_RECENT_WINDOWS of them and a median of at least MIN_RECENT_MEDIAN documents. Below
+ * that a drop is no evidence: a window of a model that gets 3 predictions a window is empty 5% of the
+ * time by chance (Poisson), while at a median of 20 a window under a fifth of it (4 or fewer) has a
+ * chance of 2e-5.
+ */
+export const RECENT_WINDOWS = 12;
+export const MIN_RECENT_WINDOWS = 4;
+export const MIN_RECENT_MEDIAN = 20;
+
+/** The recent windows' median and this window's share of it, where there is history enough to judge. */
+export function volumeRatio(w: WindowFacts): { median: number; ratio: number } | undefined {
+  const recent = (w.recentDocs ?? []).slice(-RECENT_WINDOWS);
+  if (recent.length < MIN_RECENT_WINDOWS) return undefined;
+  const sorted = [...recent].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median =
+    sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  if (median < MIN_RECENT_MEDIAN) return undefined;
+  return { median, ratio: w.docs / median };
 }
 
 interface WindowRuleBase extends RuleRowBase {
@@ -108,10 +134,11 @@ interface WindowRuleBase extends RuleRowBase {
 }
 
 export interface BelowRuleRow extends WindowRuleBase {
-  metric: 'docs';
+  metric: 'docs' | 'docs_ratio';
   /** below `warn` fires, below `critical` is critical; the alert reports `warn` as its threshold */
   compare: 'lt';
-  measure: (w: WindowFacts) => number;
+  /** undefined where the window cannot be judged (no history): neither alerts nor clears */
+  measure: (w: WindowFacts) => number | undefined;
   thresholds: (r: FeatureRules) => Thresholds;
 }
 
@@ -297,6 +324,20 @@ export const RULE_TABLE: readonly RuleRow[] = [
     thresholds: (r) => ({ warn: r.minVolume, critical: 1 }),
     defaults: { minVolume: 0 },
     source: "ours: off, the expected traffic is the deployment's to say (min_volume)",
+  },
+  {
+    name: 'volume_drop',
+    level: 'window',
+    metric: 'docs_ratio',
+    path: ['window', 'docs_ratio'],
+    compare: 'lt',
+    enabled: (r) => r.volumeDrop.warn > 0,
+    measure: (w) => volumeRatio(w)?.ratio,
+    thresholds: (r) => r.volumeDrop,
+    // under a fifth of the recent median is a collapse, under a twentieth (none at all) traffic that stopped
+    defaults: { volumeDrop: { warn: 0.2, critical: 0.05 } },
+    source:
+      'ours: relative to the median of the last 12 windows (at least 4, median 20 documents or more), so it needs no expected traffic',
   },
 ];
 

@@ -153,7 +153,7 @@ export function windowVerdicts(w: WindowFacts, rules: FeatureRules): Alert[] {
     } else {
       const value = row.measure(w);
       const t = row.thresholds(rules);
-      if (value < t.warn)
+      if (value !== undefined && value < t.warn)
         alerts.push({
           ...base,
           value,

@@ -57,6 +57,7 @@ const FAMILY_OF = {
   psi: 'drift-numeric',
   js: 'drift-categorical',
   docs: 'volume',
+  docs_ratio: 'volume-drop',
   version: 'version',
 } as const satisfies Record<RuleMetric, string>;
 
@@ -169,7 +170,10 @@ export const WATCH_FAMILIES: readonly FamilyDef[] = (() => {
 function sortOf(def: FamilyDef): unknown[] {
   // (the compared rates and distances are doubles, the document count a long)
   if (def.op === 'gte') return [{ [field(def.path)]: { order: 'desc', unmapped_type: 'double' } }];
-  if (def.op === 'lt') return [{ [field(def.path)]: { order: 'asc', unmapped_type: 'long' } }];
+  if (def.op === 'lt')
+    return [
+      { [field(def.path)]: { order: 'asc', unmapped_type: def.metric === 'docs' ? 'long' : 'double' } },
+    ];
   return [{ 'mlmon.window.to': { order: 'desc', unmapped_type: 'date' } }];
 }
 

@@ -116,6 +116,21 @@ test('the smoke bench writes every table with a numeric row for ours and each pe
       assert.ok(r.slice(1, 5).every(numeric), `window figures: ${r.join(' | ')}`);
     }
 
+    const verdicts = section('7. Verdicts on real data');
+    // a share of windows with its count: 0.5% (1/200)
+    const share = (cell: string | undefined) => /^\d+\.\d% \(\d+\/\d+\)( †)?$/.test(cell ?? '');
+    for (const table of ['cars', 'earthquakes']) {
+      const aa = verdicts.find(
+        (r) => r[0] === 'A/A: windows with any alert' && r[1]?.startsWith(`${table} (`),
+      );
+      assert.ok(aa && aa.length >= 3 && aa.slice(2).every(share), `A/A row of ${table}: ${aa?.join(' | ')}`);
+      // eight shifts per table, the language only where a table has text
+      const shifts = verdicts.filter((r) => r[1] === table);
+      assert.equal(shifts.length, table === 'earthquakes' ? 9 : 8, `${table}: ${JSON.stringify(shifts)}`);
+      for (const r of shifts) assert.ok(r.slice(2).every(share), `detection row: ${r.join(' | ')}`);
+    }
+    assert.ok(verdicts.some((r) => r[0]?.startsWith('text in another language') && r[1] === 'earthquakes'));
+
     const baseline = section('6. Baseline profiling');
     assert.ok(row(baseline, 'ours (`profileFile`, `mlmon baseline`)').slice(1, 5).every(numeric));
     assert.ok(

@@ -78,6 +78,18 @@ notify:
   bad('rules:\n  psi:\n    warn: high\n', 'rules.psi.warn');
   bad('rules:\n  psi: { warn: 0.3, critical: 0.2 }\n', 'rules.psi.critical');
   bad('rules:\n  psy: 1\n', 'rules.psy');
+  // volume_drop: lower is worse, so critical is at most warn, and both are shares of the recent median
+  assert.deepEqual(c.rules.volumeDrop, { warn: 0.2, critical: 0.05 });
+  assert.deepEqual(parseConfig('rules: { volume_drop: { warn: 0.5 } }').rules.volumeDrop, {
+    warn: 0.5,
+    critical: 0.05,
+  });
+  assert.deepEqual(parseConfig('rules: { volume_drop: { warn: 0, critical: 0 } }').rules.volumeDrop, {
+    warn: 0,
+    critical: 0,
+  });
+  bad('rules:\n  volume_drop: { warn: 0.1, critical: 0.2 }\n', 'rules.volume_drop.critical');
+  bad('rules:\n  volume_drop: { warn: 2 }\n', 'rules.volume_drop.warn');
   bad('rules:\n  features:\n    age:\n      p_value: 2\n', 'rules.features.age.p_value');
   bad('window:\n  every: soon\n', 'window.every');
   // below the documented minimum (10s): a runaway job

@@ -26,6 +26,7 @@ test('the defaults are the documented ones, in the documented order, each with i
       jensenShannon: { warn: 0.1, critical: 0.2 },
       unexpectedVersion: true,
       minVolume: 0,
+      volumeDrop: { warn: 0.2, critical: 0.05 },
     }),
   );
   for (const r of RULE_TABLE) assert.ok(r.source.length > 10, `${r.name} says where its defaults come from`);
@@ -35,7 +36,7 @@ test('the defaults are the documented ones, in the documented order, each with i
   assert.equal(new Set(keys).size, keys.length);
 });
 
-test('the table: eight rules, one name each; the feature checks name the metric-document fields they read', () => {
+test('the table: nine rules, one name each; the feature checks name the metric-document fields they read', () => {
   assert.deepEqual(
     RULE_TABLE.map((r) => r.name),
     [
@@ -47,6 +48,7 @@ test('the table: eight rules, one name each; the feature checks name the metric-
       'prediction_drift',
       'unexpected_version',
       'volume',
+      'volume_drop',
     ],
   );
   assert.deepEqual(
@@ -54,6 +56,7 @@ test('the table: eight rules, one name each; the feature checks name the metric-
     [
       ['unexpected_version', 'version', 'window.unexpected_versions', 'versions'],
       ['volume', 'docs', 'window.docs', 'lt'],
+      ['volume_drop', 'docs_ratio', 'window.docs_ratio', 'lt'],
     ],
   );
   assert.deepEqual(

@@ -5,7 +5,7 @@ import type { FeatureStatistics } from '../../src/contract/window-metrics.js';
 import { metricDocument } from '../../src/job/writer.js';
 import type { FeatureMetrics, WindowMetrics } from '../../src/metrics/window.js';
 import { PREDICTION_FEATURE, type Rules, rulesFor } from '../../src/rules/rule-settings.js';
-import { defaultRules, RULE_TABLE } from '../../src/rules/rule-table.js';
+import { defaultRules, RULE_TABLE, volumeRatio } from '../../src/rules/rule-table.js';
 import { type Alert, featureVerdict, windowVerdicts } from '../../src/rules/verdicts.js';
 import { type RenderedWatch, renderWatches, WATCH_FAMILIES } from '../../src/setup/watches.js';
 import { boolMatches } from '../helpers/metric-doc-query.js';
@@ -86,7 +86,14 @@ function window(name: string, isPrediction: boolean, kind: ProfileType, rules: R
     evidence: v.evidence,
   };
   const now = Date.now();
-  const alerts = [...v.alerts, ...windowVerdicts({ docs, versions, knownVersions: known }, rules)];
+  // the recent windows' documents (volume_drop): none, too few, a median under the minimum, or one that
+  // puts this window's share near the thresholds
+  const share = near([rules.volumeDrop.warn, rules.volumeDrop.critical, 1]);
+  const median = pick([10, 20, 1000, Math.max(1, docs) / Math.max(share, 1e-3)]);
+  const recentDocs = pick([undefined, [median, median], Array(5).fill(median), Array(13).fill(median)]);
+  const facts = { docs, versions, knownVersions: known, ...(recentDocs ? { recentDocs } : {}) };
+  const alerts = [...v.alerts, ...windowVerdicts(facts, rules)];
+  const volume = volumeRatio(facts);
   const m: WindowMetrics = {
     model: 'm',
     version: null,
@@ -101,6 +108,7 @@ function window(name: string, isPrediction: boolean, kind: ProfileType, rules: R
     alerts,
     level: rules.falseAlarmBudget,
     cleared: [],
+    ...(volume ? { volume: { recent_median: volume.median, ratio: volume.ratio } } : {}),
   };
   return { alerts, doc: metricDocument(m, name, f, 'default', isPrediction, known) };
 }
@@ -131,6 +139,7 @@ const ruleSets: Record<string, Rules> = {
     falseAlarmBudget: 0.001,
     naRateRise: { warn: 0.01, critical: 0.02 },
     minVolume: 50,
+    volumeDrop: { warn: 0.5, critical: 0.1 },
     unexpectedVersion: false,
   },
   'per feature': {

@@ -31,6 +31,7 @@ test('every rendered watch follows the documented Watch format, throttles only i
       'mlmon-drift-numeric-prod',
       'mlmon-drift-categorical-prod',
       'mlmon-volume-prod',
+      'mlmon-volume-drop-prod',
       'mlmon-version-prod',
     ],
   );
@@ -130,6 +131,22 @@ test('the conditions carry the job rules: defaults, mlmon.yml values, and the ga
     path: '_source.mlmon.window.docs',
     lt: { value: 50, quantifier: 'some' },
   });
+  // the drop against the recent windows is on by default: the job's stored share of their median
+  assert.deepEqual(arrayCompare(byFamily(d, 'volume-drop')), {
+    path: '_source.mlmon.window.docs_ratio',
+    lt: { value: 0.2, quantifier: 'some' },
+  });
+  assert.deepEqual(filters(byFamily(d, 'volume-drop')).slice(1), [
+    { exists: { field: 'mlmon.window.docs_ratio' } },
+  ]);
+  const off = renderWatches({
+    namespace: 'default',
+    rules: { ...defaultRules, volumeDrop: { warn: 0, critical: 0 } },
+  });
+  assert.equal(
+    off.some((w) => w.family === 'volume-drop'),
+    false,
+  );
 });
 
 test('a feature with its own rules gets its own watch for the families those rules change', () => {
