@@ -18,6 +18,8 @@ interface Slot {
   context: BaselineContext | undefined;
   loadedAt: number;
   loading: Promise<void> | undefined;
+  /** the last load failed (the cluster did not answer, or refused) */
+  failed: boolean;
 }
 
 export function contextOf(b: Baseline, base: SanitizeOptions): BaselineContext {
@@ -58,7 +60,7 @@ export class BaselineCache {
     const key = `${model}@${version}`;
     let slot = this.slots.get(key);
     if (!slot) {
-      slot = { context: undefined, loadedAt: 0, loading: undefined };
+      slot = { context: undefined, loadedAt: 0, loading: undefined, failed: false };
       this.slots.set(key, slot);
     }
     if (!slot.loading && Date.now() - slot.loadedAt >= this.opts.refreshMs) this.load(model, version, slot);
@@ -74,6 +76,11 @@ export class BaselineCache {
     this.get(model, version);
     const slot = this.slots.get(`${model}@${version}`) as Slot;
     return slot.loadedAt === 0 ? slot.loading : undefined;
+  }
+
+  /** The last lookup of `model@version` failed (as opposed to finding nothing). */
+  failed(model: string, version: string): boolean {
+    return this.slots.get(`${model}@${version}`)?.failed ?? false;
   }
 
   /** Loads (or reloads) now; resolves when done. */
@@ -94,7 +101,9 @@ export class BaselineCache {
           (await getBaseline(this.client, model, version, this.opts.index, malformed)) ??
           (await getBaseline(this.client, model, undefined, this.opts.index, malformed));
         slot.context = b ? contextOf(b, this.opts.sanitize) : undefined;
+        slot.failed = false;
       } catch (err) {
+        slot.failed = true;
         // keep what we had; try again at the next refresh
         this.opts.onError(`baseline for ${model}@${version} not loaded: ${(err as Error).message}`);
       } finally {
