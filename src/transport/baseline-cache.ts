@@ -43,18 +43,29 @@ export function contextOf(b: Baseline, base: SanitizeOptions): BaselineContext {
  * `refreshMs`. `get` never waits; the transport holds documents during a first load (`firstLoad`).
  * The baseline of `model@version` is used, or else the model's newest.
  */
+/** A failed lookup is tried again this soon, not only at the next refresh. */
+const RETRY_FAILED_MS = 5000;
+
 export class BaselineCache {
   private readonly slots = new Map<string, Slot>();
+  /**
+   * Lookups without the client's own retries (about 7 s of them against refused connections): a
+   * failed lookup ends the start-up hold at once, so held predictions go to disk first instead of
+   * waiting in memory; it is tried again after RETRY_FAILED_MS.
+   */
+  private readonly client: Client;
 
   constructor(
-    private readonly client: Client,
+    client: Client,
     private readonly opts: {
       index: string;
       refreshMs: number;
       sanitize: SanitizeOptions;
       onError: (message: string) => void;
     },
-  ) {}
+  ) {
+    this.client = client.child({ maxRetries: 0 });
+  }
 
   get(model: string, version: string): BaselineContext | undefined {
     const key = `${model}@${version}`;
@@ -63,7 +74,8 @@ export class BaselineCache {
       slot = { context: undefined, loadedAt: 0, loading: undefined, failed: false };
       this.slots.set(key, slot);
     }
-    if (!slot.loading && Date.now() - slot.loadedAt >= this.opts.refreshMs) this.load(model, version, slot);
+    const every = slot.failed ? Math.min(RETRY_FAILED_MS, this.opts.refreshMs) : this.opts.refreshMs;
+    if (!slot.loading && Date.now() - slot.loadedAt >= every) this.load(model, version, slot);
     return slot.context;
   }
 

@@ -219,11 +219,21 @@ function recordsOnDisk(dir: string): number {
 test('predictions held for the baseline lookup while the cluster is unreachable: within the bound, written ahead, none lost or duplicated', async (t) => {
   const namespace = await setup(t);
   const dir = spillDir(t);
-  // refused connections: the client retries the baseline lookup for seconds, so the first
-  // predictions are held for it; the hold gives up after 1 s (a disk buffer exists) and writes them ahead
-  const proxy = await refusingProxy(t);
+  // a cluster that takes connections and never answers: the baseline lookup stays pending, so the
+  // first predictions are held for it; the hold gives up after 1 s (a disk buffer exists) and writes them ahead
+  const proxy = new FaultProxy(targetUrl);
+  await proxy.start();
+  t.after(() => proxy.stop());
+  proxy.hang();
   const maxQueueDocs = 300;
-  const tr = transport({ node: proxy.url, namespace, spillDir: dir, maxQueueDocs, batchSize: 100 });
+  const tr = transport({
+    node: proxy.url,
+    namespace,
+    spillDir: dir,
+    maxQueueDocs,
+    batchSize: 100,
+    requestTimeoutMs: 3000,
+  });
   let maxResident = 0;
   let unbalanced = '';
   const sample = () => {
@@ -248,7 +258,7 @@ test('predictions held for the baseline lookup while the cluster is unreachable:
   // the hold is over (1 s) long before the lookup fails: every prediction is on disk
   await eventually(() => recordsOnDisk(dir) === total, `all ${total} predictions written ahead to disk`);
   assert.equal(sample().dropped, 0);
-  await proxy.start();
+  proxy.unhang();
   await settle(tr);
   clearInterval(watch);
   const s = sample();
