@@ -4,7 +4,7 @@
  * through `createMonitor().logPrediction` into a node this script starts for itself (its own state
  * file and fixed port, never the test node). The node is SIGKILLed and restarted on its data every
  * fifth of the run (2 minutes of 10); the application is SIGKILLed twice, 10 s after the second node
- * kill (the cluster is down) and at 70% of the run (the cluster is up), and started again on the same
+ * kill (the cluster is down) and at 70% of the run once the node is up, and started again on the same
  * disk buffer each time. At the end the last application flushes and exits, and the index is counted:
  * sent (ids the applications acknowledged as logged, from the file they append to), stored (distinct
  * ids), lost, duplicated, and the applications' peak RSS. The report goes into BENCHMARKS.md as its
@@ -43,7 +43,16 @@ if (!(minutes > 0 && minutes <= 120) || !(rate > 0 && rate <= 20_000))
   throw new Error('--minutes must be in (0, 120] and --rate in (0, 20000]');
 const durationMs = minutes * 60_000;
 const nodeKillEveryMs = durationMs / 5;
-const appKillAtMs = [2 * nodeKillEveryMs + 10_000, 0.7 * durationMs];
+/**
+ * The application kills: 10 s after the second node kill (the cluster is down), and at 70% of the run
+ * once the node has been up for 10 s (a loaded machine restarts the node slowly); either kill happens
+ * at the latest 10 s before the end, whatever the node's state then (the report says which it was).
+ */
+const appKills: { atMs: number; clusterUp: boolean }[] = [
+  { atMs: 2 * nodeKillEveryMs + 10_000, clusterUp: false },
+  { atMs: 0.7 * durationMs, clusterUp: true },
+];
+const UP_FOR_MS = 10_000;
 /** README, "What a crash can lose", with the margins of test/integration/transport-crash.test.ts */
 const WINDOW_S = { up: 1.25, down: 0.25 };
 const NAMESPACE = 'soak';
@@ -81,6 +90,8 @@ const apps: App[] = [];
 const nodeKills: NodeKill[] = [];
 /** a restart of the node under way (it is down) */
 let restarting: Promise<void> | undefined;
+/** when the node last became healthy */
+let upSinceMs = 0;
 
 /** /proc's peak resident set of a process (VmHWM), in bytes; 0 once it is gone. */
 function peakRss(pid: number): number {
@@ -147,6 +158,7 @@ function killNode(n: BenchNode): void {
     .start()
     .then(() => {
       kill.downMs = at() - kill.atMs;
+      upSinceMs = at();
       log(`node back on its data after ${(kill.downMs / 1000).toFixed(1)} s`);
     })
     .finally(() => {
@@ -207,7 +219,7 @@ async function main(): Promise<void> {
   t0 = Date.now();
   app = startApp(node.url, 0);
   let nextNodeKill = nodeKillEveryMs;
-  const appKills = [...appKillAtMs];
+  const pendingKills = [...appKills];
   // one step every 200 ms until the run is over: at most durationMs / 200 steps
   while (at() < durationMs) {
     if (at() >= nextNodeKill) {
@@ -215,8 +227,10 @@ async function main(): Promise<void> {
       if (restarting) log('node kill skipped: the node is still restarting');
       else if (at() < durationMs - 5_000) killNode(node);
     }
-    if (appKills.length && at() >= (appKills[0] as number)) {
-      appKills.shift();
+    const kill = pendingKills[0];
+    const nodeUp = !restarting && at() - upSinceMs >= UP_FOR_MS;
+    if (kill && at() >= kill.atMs && (!kill.clusterUp || nodeUp || at() >= durationMs - 10_000)) {
+      pendingKills.shift();
       app = await killApp(app, node.url);
     }
     await sleep(200);
@@ -317,7 +331,7 @@ function writeReport(r: {
   lines.push(
     `Reproduce: \`npm run soak${minutes === 10 && rate === 500 ? '' : ` -- --minutes ${minutes} --rate ${rate}`}\` (bench/soak.ts, not in CI; ${fullRun ? '' : '**a short run: the schedule is compressed**; '}written ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}) · ${machineDescription()} · one-minute load average ${r.loadBefore.toFixed(1)} at the start, ${r.loadAfter.toFixed(1)} at the end.`,
     '',
-    `For ${minutes} minute${minutes === 1 ? '' : 's'} one application process at a time logs ${n(rate)} predictions/s (6 features, ids \`g<run>-<n>\`) with \`createMonitor().logPrediction\` (default options: disk buffer, baseline lookup) into a node the soak starts for itself. The node is SIGKILLed every ${fmt(nodeKillEveryMs / 1000, 0)} s and started again on its data (\`es-node.ts start --keep-data\`, same port); the application is SIGKILLed ${appKillAtMs.length} times and started again on the same disk buffer. Sent: the ids each application acknowledged as logged (\`logPrediction\` returned), appended synchronously to a file after every 20 ms tick. Stored: distinct \`mlmon.prediction_id\` in the data stream after the last application flushed and exited.`,
+    `For ${minutes} minute${minutes === 1 ? '' : 's'} one application process at a time logs ${n(rate)} predictions/s (6 features, ids \`g<run>-<n>\`) with \`createMonitor().logPrediction\` (default options: disk buffer, baseline lookup) into a node the soak starts for itself. The node is SIGKILLed every ${fmt(nodeKillEveryMs / 1000, 0)} s and started again on its data (\`es-node.ts start --keep-data\`, same port); the application is SIGKILLed ${appKills.length} times (10 s after the second node kill, and at 70% of the run or as soon after as the node has been up for 10 s) and started again on the same disk buffer. Sent: the ids each application acknowledged as logged (\`logPrediction\` returned), appended synchronously to a file after every 20 ms tick. Stored: distinct \`mlmon.prediction_id\` in the data stream after the last application flushed and exited.`,
     '',
     '| sent | stored (distinct ids) | documents | lost | duplicated | stored beyond the acknowledgements |',
     '|---|---|---|---|---|---|',
