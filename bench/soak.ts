@@ -359,7 +359,14 @@ function writeReport(r: {
 async function cleanup(): Promise<void> {
   for (const a of apps) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');
   await restarting?.catch(() => undefined);
-  await node?.dispose().catch((err: unknown) => console.error(`could not stop the soak's node: ${err}`));
+  const stateFile = node?.stateFile;
+  await node
+    ?.dispose()
+    .catch((err: unknown) =>
+      console.error(
+        `could not stop the soak's node (${err}); stop it with: MLMON_STATE_FILE=${stateFile} npm run es:stop`,
+      ),
+    );
   rmSync(work, { recursive: true, force: true });
 }
 

@@ -15,6 +15,8 @@ export interface BenchNode {
   url: string;
   port: number;
   version: string;
+  /** the node's state file (MLMON_STATE_FILE for scripts/es-node.ts) */
+  stateFile: string;
   /** stops the node; its data stays for `start` */
   stop(): Promise<void>;
   /** starts it again on the previous data, same port */
@@ -56,6 +58,7 @@ export async function startBenchNode(): Promise<BenchNode> {
     url: state.url,
     port,
     version: state.version,
+    stateFile,
     stop: () => esNode(stateFile, port, ['stop']),
     start: () => esNode(stateFile, port, ['start', '--only', 'elasticsearch', '--keep-data']),
     kill: () => {
