@@ -6,7 +6,7 @@
  *   npm run bench -- --only throughput    one scenario (comma-separated keys)
  *   npm run bench -- --out file.md --note "text for the Noise line"
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -16,6 +16,7 @@ import { loadAverage, machineDescription, shortMachine, shortVersions, toolVersi
 import { freePort, startBenchNode } from './lib/node.js';
 import { renderReport, type Table } from './lib/report.js';
 import { installBenchTemplates } from './lib/setup.js';
+import { soakSection } from './lib/soak-section.js';
 import { baselineProfiling } from './scenarios/baseline.js';
 import { jobScaling } from './scenarios/job-scaling.js';
 import { memoryOutage } from './scenarios/memory-outage.js';
@@ -117,6 +118,8 @@ const report = renderReport(
   },
   tables,
 );
-writeFileSync(out, report);
+// the soak's section (bench/soak.ts) is a run of its own: carried over, not lost
+const soak = existsSync(out) ? soakSection(readFileSync(out, 'utf8')) : '';
+writeFileSync(out, soak ? `${report.trimEnd()}\n\n${soak}\n` : report);
 log(`wrote ${out}`);
 process.exit(failed ? 1 : 0);

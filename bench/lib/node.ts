@@ -15,10 +15,14 @@ export interface BenchNode {
   url: string;
   port: number;
   version: string;
+  /** the node's state file (MLMON_STATE_FILE for scripts/es-node.ts) */
+  stateFile: string;
   /** stops the node; its data stays for `start` */
   stop(): Promise<void>;
   /** starts it again on the previous data, same port */
   start(): Promise<void>;
+  /** SIGKILLs the node's process (no shutdown at all); `start` brings it back on its data */
+  kill(): void;
   /** stops it for good and removes its state */
   dispose(): Promise<void>;
 }
@@ -54,8 +58,14 @@ export async function startBenchNode(): Promise<BenchNode> {
     url: state.url,
     port,
     version: state.version,
+    stateFile,
     stop: () => esNode(stateFile, port, ['stop']),
     start: () => esNode(stateFile, port, ['start', '--only', 'elasticsearch', '--keep-data']),
+    kill: () => {
+      // the pid of the node this state file started, never another one
+      const pid = (JSON.parse(readFileSync(stateFile, 'utf8')).elasticsearch as { pid: number }).pid;
+      process.kill(pid, 'SIGKILL');
+    },
     dispose: async () => {
       await esNode(stateFile, port, ['stop']);
       rmSync(dir, { recursive: true, force: true });

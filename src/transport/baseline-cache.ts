@@ -20,6 +20,8 @@ interface Slot {
   context: BaselineContext | undefined;
   loadedAt: number;
   loading: Promise<void> | undefined;
+  /** the last load failed (the cluster did not answer, or refused) */
+  failed: boolean;
 }
 
 export function contextOf(b: Baseline, base: SanitizeOptions): BaselineContext {
@@ -46,27 +48,39 @@ export function contextOf(b: Baseline, base: SanitizeOptions): BaselineContext {
  * `refreshMs`. `get` never waits; the transport holds documents during a first load (`firstLoad`).
  * The baseline of `model@version` is used, or else the model's newest.
  */
+/** A failed lookup is tried again this soon, not only at the next refresh. */
+const RETRY_FAILED_MS = 5000;
+
 export class BaselineCache {
   private readonly slots = new Map<string, Slot>();
+  /**
+   * Lookups without the client's own retries (about 7 s of them against refused connections): a
+   * failed lookup ends the start-up hold at once, so held predictions go to disk first instead of
+   * waiting in memory; it is tried again after RETRY_FAILED_MS.
+   */
+  private readonly client: Client;
 
   constructor(
-    private readonly client: Client,
+    client: Client,
     private readonly opts: {
       index: string;
       refreshMs: number;
       sanitize: SanitizeOptions;
       onError: (message: string) => void;
     },
-  ) {}
+  ) {
+    this.client = client.child({ maxRetries: 0 });
+  }
 
   get(model: string, version: string): BaselineContext | undefined {
     const key = `${model}@${version}`;
     let slot = this.slots.get(key);
     if (!slot) {
-      slot = { context: undefined, loadedAt: 0, loading: undefined };
+      slot = { context: undefined, loadedAt: 0, loading: undefined, failed: false };
       this.slots.set(key, slot);
     }
-    if (!slot.loading && Date.now() - slot.loadedAt >= this.opts.refreshMs) this.load(model, version, slot);
+    const every = slot.failed ? Math.min(RETRY_FAILED_MS, this.opts.refreshMs) : this.opts.refreshMs;
+    if (!slot.loading && Date.now() - slot.loadedAt >= every) this.load(model, version, slot);
     return slot.context;
   }
 
@@ -79,6 +93,11 @@ export class BaselineCache {
     this.get(model, version);
     const slot = this.slots.get(`${model}@${version}`) as Slot;
     return slot.loadedAt === 0 ? slot.loading : undefined;
+  }
+
+  /** The last lookup of `model@version` failed (as opposed to finding nothing). */
+  failed(model: string, version: string): boolean {
+    return this.slots.get(`${model}@${version}`)?.failed ?? false;
   }
 
   /** Loads (or reloads) now; resolves when done. */
@@ -99,7 +118,9 @@ export class BaselineCache {
           (await getBaseline(this.client, model, version, this.opts.index, malformed)) ??
           (await getBaseline(this.client, model, undefined, this.opts.index, malformed));
         slot.context = b ? contextOf(b, this.opts.sanitize) : undefined;
+        slot.failed = false;
       } catch (err) {
+        slot.failed = true;
         // keep what we had; try again at the next refresh
         this.opts.onError(`baseline for ${model}@${version} not loaded: ${(err as Error).message}`);
       } finally {

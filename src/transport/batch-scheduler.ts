@@ -137,10 +137,14 @@ export class BatchScheduler {
     // only the open segment has data: let it fill (full batches) while memory still has work
     if (busy && !spill.hasSealed) return;
     this.loading = spill
-      .takeOldest((entries, malformed) => {
-        for (const e of entries) this.queue.push(e);
-        if (malformed.length) this.results.onMalformed(malformed);
-      })
+      .takeOldest(
+        (entries, malformed) => {
+          for (const e of entries) this.queue.push(e);
+          if (malformed.length) this.results.onMalformed(malformed);
+        },
+        // what the memory bound has room for, counting the writes still waiting for the disk
+        () => this.queue.room(spill.pendingBytes),
+      )
       .then(() => undefined)
       .catch((err: unknown) => {
         this.problem({

@@ -2,8 +2,9 @@ import type { Entry } from './entry.js';
 
 /**
  * The memory queue of built documents: new entries in the order they were logged, retries ahead
- * of them, and the batches under way. The bound (`maxDocs`, `maxBytes`) counts all three, so
- * memory stays bounded whatever the cluster does.
+ * of them, and the batches under way. The bound (`maxDocs`, `maxBytes`) counts all three, and the
+ * predictions the transport holds for their baseline's first lookup (`reserve`), so memory stays
+ * bounded whatever the cluster does.
  */
 export class EntryQueue {
   private fresh: Entry[] = [];
@@ -15,6 +16,9 @@ export class EntryQueue {
   private flightBytes = 0;
   /** each batch under way with its bytes: what shutdown saves if it does not come back in time */
   private readonly flights = new Map<Entry[], number>();
+  /** predictions held by the transport, not yet documents (their bytes estimated) */
+  private reservedDocs = 0;
+  private reservedBytes = 0;
   /** when the oldest waiting entry came: the flush interval counts from here */
   firstQueuedAt = 0;
 
@@ -40,20 +44,43 @@ export class EntryQueue {
     return this.retries.length > 0;
   }
 
+  get heldDocs(): number {
+    return this.reservedDocs;
+  }
+  get heldBytes(): number {
+    return this.reservedBytes;
+  }
+
+  /** What the bound counts: waiting, in flight and held. */
+  private get residentDocs(): number {
+    return this.docs + this.flightDocs + this.reservedDocs;
+  }
+  private get residentBytes(): number {
+    return this.waitingBytes + this.flightBytes + this.reservedBytes;
+  }
+
   /** One more entry of `bytes` stays within the bound. */
   fits(bytes: number): boolean {
-    return (
-      this.docs + this.flightDocs + 1 <= this.maxDocs &&
-      this.waitingBytes + this.flightBytes + bytes <= this.maxBytes
-    );
+    return this.residentDocs + 1 <= this.maxDocs && this.residentBytes + bytes <= this.maxBytes;
   }
 
   /** At most half full: room to load a segment from the disk buffer. */
   get halfEmpty(): boolean {
-    return (
-      this.docs + this.flightDocs <= this.maxDocs / 2 &&
-      this.waitingBytes + this.flightBytes <= this.maxBytes / 2
-    );
+    return this.residentDocs <= this.maxDocs / 2 && this.residentBytes <= this.maxBytes / 2;
+  }
+
+  /** What can still come in without passing the bound (a segment is loaded up to this). */
+  room(extraBytes = 0): { docs: number; bytes: number } {
+    return {
+      docs: Math.max(0, this.maxDocs - this.residentDocs),
+      bytes: Math.max(0, this.maxBytes - this.residentBytes - extraBytes),
+    };
+  }
+
+  /** Predictions held outside the queue count against the bound (negative to release them). */
+  reserve(docs: number, bytes: number): void {
+    this.reservedDocs += docs;
+    this.reservedBytes += bytes;
   }
 
   push(e: Entry): void {

@@ -14,9 +14,13 @@ export interface Entry {
 
 export interface SegmentRef {
   path: string;
+  /** records handed to memory and not yet settled */
   pending: number;
   docs: number;
+  /** bytes of the file handed to memory so far */
   bytes: number;
+  /** part of the file is not loaded yet (a segment is loaded in parts that fit the memory bound) */
+  open: boolean;
 }
 
 export function entryBytes(line: string): number {

@@ -62,16 +62,24 @@ function toWarning(p: TransportProblem): TransportWarning {
 const MAX_PENDING = 256;
 /**
  * How long, and how many, predictions logged before their baseline's first lookup settled are held
- * (then built as the baseline says): past either bound they are built without it, as before.
+ * (then built as the baseline says): past either bound they are built without it, as before. Held
+ * predictions exist only in memory: with a disk buffer they are held at most HOLD_WITH_DISK_MS, the
+ * crash window of a document waiting for its batch (README, "What a crash can lose"), then go to
+ * disk first; without one, memory is all there is and they may wait up to HOLD_MS.
  */
 const HOLD_MS = 10_000;
+const HOLD_WITH_DISK_MS = 1000;
 const MAX_HELD = 10_000;
+/** a held prediction's size before any document was built (then the running mean of built ones) */
+const FIRST_DOC_BYTES_GUESS = 1024;
 
 interface Taken {
   prediction: PredictionLog;
   level: string;
   /** when it was taken (Date.now()), for the hold's time bound */
   at: number;
+  /** while held: the bytes it counts against the memory bound (an estimate) */
+  heldBytes?: number;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -98,7 +106,7 @@ export class MlInputTransport extends TransportStream {
   private readonly baselineOf = (model: string, version: string) => this.#baselines?.get(model, version);
   /** predictions taken by logPrediction, not yet documents (at most MAX_PENDING) */
   private pending: Taken[] = [];
-  /** predictions waiting for their baseline's first lookup (at most MAX_HELD, for at most HOLD_MS) */
+  /** predictions waiting for their baseline's first lookup (at most MAX_HELD and the memory bound, for at most holdMs) */
   private held: Taken[] = [];
   /** the first lookups held predictions wait for, each watched once */
   private readonly awaited = new Set<Promise<void>>();
@@ -109,6 +117,8 @@ export class MlInputTransport extends TransportStream {
   private labels = 0;
   private labelsRefused = 0;
   private warnedFieldLimit = false;
+  /** the running mean size of built documents: what a held prediction counts against the bound */
+  private meanDocBytes = FIRST_DOC_BYTES_GUESS;
   private readonly buildLater = () => {
     this.buildScheduled = false;
     this.buildPending();
@@ -130,7 +140,12 @@ export class MlInputTransport extends TransportStream {
       this.#client = createClient(connection, { requestTimeout: this.options.requestTimeoutMs });
     }
     this.#shipper = new Shipper(this.#client, this.options);
-    this.#shipper.on('warn', (p: TransportProblem) => this.emit('warn', toWarning(p)));
+    this.#shipper.on('warn', (p: TransportProblem) => {
+      // the cluster stopped answering: held predictions go to disk now (write-ahead), not later
+      if (this.held.length && (p.code === 'cluster_unavailable' || p.code === 'auth_failed'))
+        setImmediate(this.buildLater);
+      this.emit('warn', toWarning(p));
+    });
     if (this.options.baseline) {
       this.#baselines = new BaselineCache(this.#client, {
         ...this.options.baseline,
@@ -307,11 +322,19 @@ export class MlInputTransport extends TransportStream {
    * logged in the first moments of a process is typed as text and derived, not stored as a category.
    */
   private waitFor(t: Taken, force: boolean): Promise<void> | undefined {
-    const room = Math.min(MAX_HELD, this.options.maxQueueDocs);
-    if (force || !this.#baselines || this.held.length >= room || Date.now() - t.at >= HOLD_MS) return;
+    if (force || !this.#baselines || Date.now() - t.at >= this.holdMs) return;
+    // held or not, within the memory bound, and never while the cluster is not answering
+    const bytes = t.heldBytes ?? this.meanDocBytes;
+    if (t.heldBytes === undefined && (this.held.length >= MAX_HELD || !this.#shipper.canHold(bytes))) return;
+    if (t.heldBytes !== undefined && !this.#shipper.canKeepHolding) return;
     const { model, version } = modelVersionOf(t.prediction, this.options.defaults);
     const loading = this.#baselines.firstLoad(model, version);
-    if (loading && !this.awaited.has(loading)) {
+    if (!loading) return;
+    if (t.heldBytes === undefined) {
+      t.heldBytes = bytes;
+      this.#shipper.hold(1, bytes);
+    }
+    if (!this.awaited.has(loading)) {
       this.awaited.add(loading);
       void loading.finally(() => {
         this.awaited.delete(loading);
@@ -319,6 +342,24 @@ export class MlInputTransport extends TransportStream {
       });
     }
     return loading;
+  }
+
+  /** With a disk buffer, a prediction stays in memory only as long as one waiting for its batch. */
+  private get holdMs(): number {
+    return this.#shipper.spill ? HOLD_WITH_DISK_MS : HOLD_MS;
+  }
+
+  /**
+   * A held prediction leaves the hold: it no longer counts as held. True when it goes to disk first:
+   * its baseline's lookup failed or did not answer in time, so the cluster is not answering.
+   */
+  private release(t: Taken, force: boolean): boolean {
+    if (t.heldBytes === undefined) return false;
+    this.#shipper.hold(-1, -t.heldBytes);
+    t.heldBytes = undefined;
+    if (force || !this.#baselines) return false;
+    const { model, version } = modelVersionOf(t.prediction, this.options.defaults);
+    return Date.now() - t.at >= this.holdMs || this.#baselines.failed(model, version);
   }
 
   /** Waits (at most `timeoutMs`) for the lookups held predictions wait for. */
@@ -347,6 +388,7 @@ export class MlInputTransport extends TransportStream {
         this.held.push(t);
         continue;
       }
+      const writeAhead = this.release(t, force);
       const { prediction, level } = t;
       try {
         const id = uuidv7();
@@ -361,13 +403,9 @@ export class MlInputTransport extends TransportStream {
         });
         if (doc.mlmon.flags) this.countLimited(doc.mlmon.flags);
         const line = JSON.stringify(doc);
-        this.#shipper.accept({
-          id,
-          index: this.options.dataStream,
-          line,
-          bytes: entryBytes(line),
-          attempts: 0,
-        });
+        const bytes = entryBytes(line);
+        this.meanDocBytes += (bytes - this.meanDocBytes) / 64;
+        this.#shipper.accept({ id, index: this.options.dataStream, line, bytes, attempts: 0 }, writeAhead);
       } catch (err) {
         this.notLogged(err);
       }
@@ -379,7 +417,7 @@ export class MlInputTransport extends TransportStream {
           this.holdTimer = undefined;
           this.buildPending();
         },
-        Math.max(1, HOLD_MS - (Date.now() - oldest) + 1),
+        Math.max(1, this.holdMs - (Date.now() - oldest) + 1),
       );
       this.holdTimer.unref();
     }
@@ -427,7 +465,7 @@ export class MlInputTransport extends TransportStream {
     const start = Date.now();
     this.buildPending();
     // predictions held for their baseline's first lookup are part of what a flush sends
-    await this.settleHeld(Math.min(HOLD_MS, timeoutMs ?? HOLD_MS));
+    await this.settleHeld(Math.min(this.holdMs, timeoutMs ?? this.holdMs));
     this.buildPending(true);
     return this.#shipper.flush(
       timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (Date.now() - start)),
@@ -442,7 +480,7 @@ export class MlInputTransport extends TransportStream {
       const timeoutMs = opts.timeoutMs ?? this.options.exitFlushTimeoutMs;
       const start = Date.now();
       // held predictions wait for their baseline at most half the time, then go as they are
-      await this.settleHeld(Math.min(HOLD_MS, timeoutMs / 2));
+      await this.settleHeld(Math.min(this.holdMs, timeoutMs / 2));
       this.buildPending(true);
       const report = await this.#shipper.shutdown(Math.max(0, timeoutMs - (Date.now() - start)));
       if (this.ownsClient) await this.#client.close().catch(() => undefined);
@@ -451,10 +489,15 @@ export class MlInputTransport extends TransportStream {
     return this.shutdownPromise;
   }
 
+  /** Held predictions are logged and queued (in memory, waiting), so the counts add up during the hold. */
   stats(): TransportStats {
     this.buildPending();
+    const s = this.#shipper.stats();
+    const held = this.held.length;
     return {
-      ...this.#shipper.stats(),
+      ...s,
+      logged: s.logged + held,
+      queued: s.queued + held,
       limitedFields: this.limitedFields,
       labels: this.labels,
       labelsRefused: this.labelsRefused,

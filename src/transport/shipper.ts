@@ -192,8 +192,31 @@ export class Shipper extends EventEmitter {
     );
   }
 
-  /** Takes one serialized document. O(1), never throws, never waits. */
-  accept(e: Entry): void {
+  /**
+   * Room to hold one more prediction of about `bytes` outside the queue (the transport's hold for
+   * a baseline's first lookup): within the memory bound, and never while the cluster is not
+   * answering, when every document must go to disk first.
+   */
+  canHold(bytes: number): boolean {
+    return !this.closed && !this.backoff.failing && this.queue.fits(bytes + (this.spill?.pendingBytes ?? 0));
+  }
+
+  /** Predictions already held may stay so: not while the cluster is not answering, nor after shutdown. */
+  get canKeepHolding(): boolean {
+    return !this.closed && !this.backoff.failing;
+  }
+
+  /** Held predictions count against the memory bound until they are built (negative to release). */
+  hold(docs: number, bytes: number): void {
+    this.queue.reserve(docs, bytes);
+  }
+
+  /**
+   * Takes one serialized document. O(1), never throws, never waits. `writeAhead`: to disk first
+   * whatever the queue holds (a held prediction whose baseline lookup failed or timed out: the
+   * cluster is not answering).
+   */
+  accept(e: Entry, writeAhead = false): void {
     if (this.closed) {
       this.counters.dropped++;
       // once: an application that keeps logging after shutdown would flood its listeners
@@ -209,7 +232,7 @@ export class Shipper extends EventEmitter {
     }
     this.counters.logged++;
     const disk = this.disk;
-    if (disk && (disk.hasData || this.scheduler.isLoading || this.writeAhead)) {
+    if (disk && (writeAhead || disk.hasData || this.scheduler.isLoading || this.writeAhead)) {
       this.toDisk(disk, e);
     } else if (this.queue.fits(e.bytes + (this.spill?.pendingBytes ?? 0))) {
       this.queue.push(e);
@@ -238,7 +261,7 @@ export class Shipper extends EventEmitter {
    */
   private toDisk(spill: SpillStore, e: Entry): void {
     if (
-      spill.pendingBytes + this.queue.bytes + this.queue.inFlightBytes + e.bytes >
+      spill.pendingBytes + this.queue.bytes + this.queue.inFlightBytes + this.queue.heldBytes + e.bytes >
       this.opts.maxQueueBytes
     ) {
       this.counters.dropped++;

@@ -10,7 +10,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { type Entry, entryBytes, type SegmentRef } from './entry.js';
@@ -57,8 +57,18 @@ interface Sealed {
   path: string;
   /** bytes known good: a failed write may leave a torn tail past them */
   bytes: number;
+  /** records not yet handed to memory */
   docs: number;
   adopted: boolean;
+  /** bytes already handed to memory (a part that fitted the memory bound), and their ref */
+  offset: number;
+  ref?: SegmentRef;
+}
+
+/** How much a load may hand to memory: what the memory bound has room for. */
+export interface LoadRoom {
+  docs: number;
+  bytes: number;
 }
 
 const SEGMENT_FILE = /^seg-[0-9a-f-]+\.ndjson$/;
@@ -105,6 +115,23 @@ function countRecords(path: string, limitBytes: number): number {
     return inLine ? n + 1 : n;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Bytes `from` to `to` of a file (the part of a segment not yet loaded). */
+async function readPart(path: string, from: number, to: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.max(0, to - from));
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesRead } = await handle.read(buf, off, buf.length - off, from + off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -220,7 +247,7 @@ export class SpillStore {
           rmSync(path, { force: true });
           continue;
         }
-        found.push({ path, bytes, docs, adopted: true });
+        found.push({ path, bytes, docs, adopted: true, offset: 0 });
         this.totalBytes += bytes;
         this.totalDocs += docs;
         this.adoptedDocs += docs;
@@ -377,7 +404,13 @@ export class SpillStore {
       rmSync(active.path, { force: true });
       return;
     }
-    this.sealed.push({ path: active.path, bytes: active.bytes, docs: active.docs, adopted: false });
+    this.sealed.push({
+      path: active.path,
+      bytes: active.bytes,
+      docs: active.docs,
+      adopted: false,
+      offset: 0,
+    });
   }
 
   /** Waits for buffered writes to reach the disk. */
@@ -387,37 +420,49 @@ export class SpillStore {
 
   /**
    * Reads the oldest segment and hands its records to `deliver` (valid ones as entries, the others
-   * as malformed lines) in the same step as they leave the disk's count. The file stays until every
-   * record is settled (`settleEntry`), so a crash during replay sends them again (and `create`
-   * with the same id makes that harmless). Resolves false when there was nothing to read.
+   * as malformed lines) in the same step as they leave the disk's count: at most what `roomNow` allows
+   * (at least one record), so a segment larger than the memory bound (written in one burst, or by
+   * an earlier run with other settings) is loaded in parts. The file stays until every record is
+   * loaded and settled (`settleEntry`), so a crash during replay sends them again (and `create` with
+   * the same id makes that harmless). Resolves false when there was nothing to read.
    */
-  async takeOldest(deliver: (entries: Entry[], malformed: MalformedLine[]) => void): Promise<boolean> {
+  async takeOldest(
+    deliver: (entries: Entry[], malformed: MalformedLine[]) => void,
+    roomNow: () => LoadRoom = () => ({ docs: Number.POSITIVE_INFINITY, bytes: Number.POSITIVE_INFINITY }),
+  ): Promise<boolean> {
     await this.ready;
     await this.settle();
     if (this.sealed.length === 0 && (this.active?.docs ?? 0) > 0) await this.sealActive();
-    const seg = this.sealed.shift();
+    const seg = this.sealed[0];
     if (!seg) return false;
-    let text: string;
+    let buf: Buffer;
     try {
-      const buf = await readFile(seg.path);
-      text = buf.subarray(0, seg.bytes).toString('utf8');
+      buf = await readPart(seg.path, seg.offset, seg.bytes);
     } catch (err) {
-      this.totalBytes -= seg.bytes;
+      this.sealed.shift();
+      this.totalBytes -= seg.bytes - seg.offset;
       this.totalDocs -= seg.docs;
+      if (seg.ref) this.closeRef(seg.ref);
       // reported (once) and counted by the shipper
       this.onLost?.(seg.docs, err as Error);
       return true;
     }
     const entries: Entry[] = [];
     const malformed: MalformedLine[] = [];
-    const ref: SegmentRef = { path: seg.path, pending: 0, docs: 0, bytes: seg.bytes };
+    const ref: SegmentRef = seg.ref ?? { path: seg.path, pending: 0, docs: 0, bytes: 0, open: true };
+    // asked after the read: what came into memory meanwhile counts
+    const room = roomNow();
+    // positions in `buf`, which starts at the segment's offset
     let start = 0;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length; // a torn last line from a crash: refused below, alone
-      const line = text.slice(start, end);
+    let records = 0;
+    while (start < buf.length && records < Math.max(1, room.docs)) {
+      let end = buf.indexOf(10, start);
+      if (end < 0) end = buf.length; // a torn last line from a crash: refused below, alone
+      if (records > 0 && end + 1 > room.bytes) break;
+      const line = buf.toString('utf8', start, end);
       start = end + 1;
       if (line.length === 0) continue;
+      records++;
       const decoded = decodeSpillLine(line);
       if (decoded.ok) {
         entries.push({
@@ -431,17 +476,27 @@ export class SpillStore {
       } else
         malformed.push({ line: line.slice(0, MAX_MALFORMED_CHARS), reason: decoded.reason, segment: ref });
     }
-    const records = entries.length + malformed.length;
-    ref.pending = records;
-    ref.docs = records;
-    this.totalBytes -= seg.bytes;
-    this.totalDocs -= seg.docs;
-    // an adopted file that changed since it was counted: what was read is what was adopted
-    if (seg.adopted) this.adoptedDocs += records - seg.docs;
-    this.loadedBytes += seg.bytes;
-    if (records === 0) {
-      this.loadedBytes -= seg.bytes;
-      rmSync(seg.path, { force: true });
+    const partBytes = Math.min(start, buf.length);
+    ref.pending += records;
+    ref.docs += records;
+    ref.bytes += partBytes;
+    this.totalBytes -= partBytes;
+    this.loadedBytes += partBytes;
+    if (start >= buf.length) {
+      this.sealed.shift();
+      this.totalDocs -= seg.docs;
+      // an adopted file that changed since it was counted: what was read is what was adopted
+      if (seg.adopted) this.adoptedDocs += records - seg.docs;
+      ref.open = false;
+      if (ref.pending === 0) this.closeRef(ref);
+    } else {
+      seg.offset += start;
+      seg.ref = ref;
+      // at least one record is still to come (an adopted file may hold more than was counted)
+      const left = Math.max(1, seg.docs - records);
+      if (seg.adopted) this.adoptedDocs += left - (seg.docs - records);
+      this.totalDocs -= seg.docs - left;
+      seg.docs = left;
     }
     deliver(entries, malformed);
     return true;
@@ -450,17 +505,23 @@ export class SpillStore {
   /** One replayed entry is stored, dead-lettered or given up: the segment goes when all are. */
   settleEntry(ref: SegmentRef): void {
     ref.pending--;
-    if (ref.pending === 0) {
-      this.loadedBytes -= ref.bytes;
-      rmSync(ref.path, { force: true });
-    }
+    if (ref.pending === 0 && !ref.open) this.closeRef(ref);
+  }
+
+  /** Every record of a replayed file is settled: the file goes, and its bytes with it. */
+  private closeRef(ref: SegmentRef): void {
+    this.loadedBytes -= ref.bytes;
+    ref.bytes = 0;
+    rmSync(ref.path, { force: true });
   }
 
   /** Drops the oldest segments until the disk holds at most `maxBytes`; returns how many documents went. */
   enforceLimit(): number {
     let dropped = 0;
-    while (this.bytes > this.opts.maxBytes && this.sealed.length > 0) {
-      const seg = this.sealed.shift() as Sealed;
+    // a segment being loaded in parts stays: its loaded records are in memory, waiting to settle
+    const from = this.sealed[0]?.ref ? 1 : 0;
+    while (this.bytes > this.opts.maxBytes && this.sealed.length > from) {
+      const seg = this.sealed.splice(from, 1)[0] as Sealed;
       rmSync(seg.path, { force: true });
       this.totalBytes -= seg.bytes;
       this.totalDocs -= seg.docs;

@@ -2,7 +2,8 @@
  * A loopback HTTP proxy in front of the real test node, for failures a healthy node will not
  * produce on demand: 429 and 503 answers, connection resets, refused connections (the proxy stops
  * listening) and bulk items rejected with 429 (those items are really withheld from the node, so a
- * retry is the only way they get stored).
+ * retry is the only way they get stored). `hang()`: every request is taken and never answered (a
+ * cluster that accepts connections and does not respond) until `unhang()` cuts them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -23,6 +24,8 @@ export class FaultProxy {
   bulkRequests = 0;
   faultsInjected = 0;
   itemsWithheld = 0;
+  /** requests taken and left unanswered while hanging */
+  private hanging: Socket[] | undefined;
 
   constructor(private readonly target: string) {}
 
@@ -53,16 +56,33 @@ export class FaultProxy {
     return this.url;
   }
 
+  /** From now on requests get no answer. */
+  hang(): void {
+    this.hanging ??= [];
+  }
+
+  /** Answers again; the requests left hanging are cut (the client sees a reset and retries). */
+  unhang(): void {
+    const hung = this.hanging ?? [];
+    this.hanging = undefined;
+    for (const s of hung) s.destroy();
+  }
+
   /** Stops listening and cuts open connections: clients now meet ECONNREFUSED. */
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    this.unhang();
     if (!server) return;
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.hanging) {
+      this.hanging.push(req.socket);
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body = Buffer.concat(chunks).toString('utf8');

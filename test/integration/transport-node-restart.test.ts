@@ -26,9 +26,6 @@ test('the node is stopped mid-stream and restarted: zero lost, zero duplicated',
     requestTimeoutMs: 5000,
     spillDir: join(dir, 'spill'),
     maxQueueDocs: 2000,
-    // no baseline lookup: the first predictions would be held for it (README "Derived fields at log
-    // time") and released into the queue as the node stops; this test is about the outage itself
-    baseline: false,
   });
   const problems: TransportProblem[] = [];
   tr.on('warn', (p: TransportProblem) => problems.push(p));

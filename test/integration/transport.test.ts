@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -162,21 +162,27 @@ test('an outage longer than the memory bound spills to disk, keeps memory bounde
     maxQueueDocs: 200,
     batchSize: 100,
     spillSegmentBytes: 64 * 1024,
-    // no baseline lookup: against a proxy that holds connections it would hold the first predictions
-    // (up to 10 s, README "Derived fields at log time"); this test is about the disk buffer's bound
-    baseline: false,
   });
   let maxResident = 0;
-  for (let i = 0; i < 3000; i++) {
-    tr.logPrediction({ features: features(i), id: `p${String(i).padStart(5, '0')}` });
+  const resident = () => {
     const s = tr.stats();
     maxResident = Math.max(maxResident, s.queued + s.inFlight);
+    return s;
+  };
+  for (let i = 0; i < 3000; i++) {
+    tr.logPrediction({ features: features(i), id: `p${String(i).padStart(5, '0')}` });
+    resident();
   }
-  await eventually(() => tr.stats().spilledDocs >= 2800, 'documents past the bound are on disk');
-  assert.ok(maxResident <= 200, `resident ${maxResident} exceeds the bound`);
+  // the first predictions are held for the baseline's lookup (which the refused connections fail),
+  // within the bound, then written ahead; segments replayed into memory fit the bound too
+  await eventually(() => resident().spilledDocs >= 2800, 'documents past the bound are on disk');
   assert.ok(readdirSync(dir).length > 0);
   await proxy.start();
+  const watch = setInterval(resident, 5);
+  t.after(() => clearInterval(watch));
   await settle(tr);
+  clearInterval(watch);
+  assert.ok(maxResident <= 200, `resident ${maxResident} exceeds the bound`);
   const s = tr.stats();
   assert.equal(s.indexed, 3000);
   assert.equal(s.dropped + s.failed, 0);
@@ -194,6 +200,74 @@ test('an outage longer than the memory bound spills to disk, keeps memory bounde
   );
   await tr.shutdown();
   assert.deepEqual(readdirSync(dir), [], 'segments are deleted once sent');
+});
+
+/** Records in the disk buffer's segment files (replayed ones stay there until they are stored). */
+function recordsOnDisk(dir: string): number {
+  let n = 0;
+  for (const owner of readdirSync(dir, { withFileTypes: true })) {
+    if (!owner.isDirectory()) continue;
+    for (const f of readdirSync(join(dir, owner.name)))
+      if (f.endsWith('.ndjson'))
+        n += readFileSync(join(dir, owner.name, f), 'utf8')
+          .split('\n')
+          .filter((l) => l.length > 0).length;
+  }
+  return n;
+}
+
+test('predictions held for the baseline lookup while the cluster is unreachable: within the bound, written ahead, none lost or duplicated', async (t) => {
+  const namespace = await setup(t);
+  const dir = spillDir(t);
+  // a cluster that takes connections and never answers: the baseline lookup stays pending, so the
+  // first predictions are held for it; the hold gives up after 1 s (a disk buffer exists) and writes them ahead
+  const proxy = new FaultProxy(targetUrl);
+  await proxy.start();
+  t.after(() => proxy.stop());
+  proxy.hang();
+  const maxQueueDocs = 300;
+  const tr = transport({
+    node: proxy.url,
+    namespace,
+    spillDir: dir,
+    maxQueueDocs,
+    batchSize: 100,
+    requestTimeoutMs: 3000,
+  });
+  let maxResident = 0;
+  let unbalanced = '';
+  const sample = () => {
+    const s = tr.stats();
+    maxResident = Math.max(maxResident, s.queued + s.inFlight);
+    const accounted =
+      s.indexed + s.deadLettered + s.failed + s.queued + s.inFlight + s.spilledDocs + s.dropped;
+    if (s.logged + s.adopted !== accounted) unbalanced ||= JSON.stringify(s);
+    return s;
+  };
+  const watch = setInterval(sample, 5);
+  t.after(() => clearInterval(watch));
+  const total = 2000;
+  // 2,000 over about 400 ms: the first ones wait for the lookup, the rest find the bound reached
+  for (let i = 0; i < total; i++) {
+    tr.logPrediction({ features: features(i), id: `h${String(i).padStart(5, '0')}` });
+    if (i % 50 === 49) await new Promise((r) => setTimeout(r, 10));
+  }
+  const during = sample();
+  assert.equal(during.logged, total);
+  assert.equal(maxResident, maxQueueDocs, 'the hold fills the memory bound and no more');
+  // the hold is over (1 s) long before the lookup fails: every prediction is on disk
+  await eventually(() => recordsOnDisk(dir) === total, `all ${total} predictions written ahead to disk`);
+  assert.equal(sample().dropped, 0);
+  proxy.unhang();
+  await settle(tr);
+  clearInterval(watch);
+  const s = sample();
+  assert.equal(s.indexed, total, JSON.stringify(s));
+  assert.equal(s.dropped + s.failed + s.deadLettered, 0);
+  assert.ok(maxResident <= maxQueueDocs, `resident ${maxResident} exceeds the bound of ${maxQueueDocs}`);
+  assert.equal(unbalanced, '', 'the counts add up at every sample, held predictions included');
+  assert.deepEqual(await storedSummary(client, dataStreamName(namespace)), { total, duplicates: [] });
+  await tr.shutdown();
 });
 
 test('past the disk limit the oldest segments are dropped and counted', async (t) => {
