@@ -16,7 +16,7 @@ import { loadAverage, machineDescription, shortMachine, shortVersions, toolVersi
 import { freePort, startBenchNode } from './lib/node.js';
 import { renderReport, type Table } from './lib/report.js';
 import { installBenchTemplates } from './lib/setup.js';
-import { soakSection } from './lib/soak-section.js';
+import { keptSections } from './lib/soak-section.js';
 import { baselineProfiling } from './scenarios/baseline.js';
 import { jobScaling } from './scenarios/job-scaling.js';
 import { memoryOutage } from './scenarios/memory-outage.js';
@@ -118,8 +118,9 @@ const report = renderReport(
   },
   tables,
 );
-// the soak's section (bench/soak.ts) is a run of its own: carried over, not lost
-const soak = existsSync(out) ? soakSection(readFileSync(out, 'utf8')) : '';
+// the soak's section (bench/soak.ts) and the label join's (bench/labels-join.ts) are runs of their own:
+// carried over, not lost
+const soak = existsSync(out) ? keptSections(readFileSync(out, 'utf8')) : '';
 writeFileSync(out, soak ? `${report.trimEnd()}\n\n${soak}\n` : report);
 log(`wrote ${out}`);
 process.exit(failed ? 1 : 0);

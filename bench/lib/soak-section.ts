@@ -16,9 +16,14 @@ export function replaceSoakSection(existing: string, body: string): string {
   return base ? `${base}\n\n${block}` : block;
 }
 
-/** The soak section of `existing`, to carry into a rewritten report; empty when there is none. */
-export function soakSection(existing: string): string {
-  const from = existing.indexOf(START);
-  const to = existing.indexOf(END);
-  return from >= 0 && to > from ? existing.slice(from, to + END.length) : '';
+/**
+ * The sections of `existing` written by runs of their own (the soak's, and any other between
+ * `<!-- <name>:start ... -->` and `<!-- <name>:end -->`, e.g. the label join's), in order, to carry into
+ * a rewritten report; empty when there is none.
+ */
+export function keptSections(existing: string): string {
+  const blocks: string[] = [];
+  const re = /<!-- ([a-z-]+):start[^>]*-->[\s\S]*?<!-- \1:end -->/g;
+  for (const m of existing.matchAll(re)) blocks.push(m[0]);
+  return blocks.join('\n\n');
 }
