@@ -103,7 +103,7 @@ before(async () => {
 after(async () => {
   await new Promise<void>((r) => server.close(() => r()));
   await cleanup(client, {
-    indices: [baselineIndex],
+    indices: [baselineIndex, `${baselineIndex}-idle`],
     dataStreams: [dataStreamName(ns), metricsStream(metricsNs), alertsStream(metricsNs)],
     indexTemplates: templates,
   });
@@ -340,16 +340,18 @@ test('run and metrics errors: no baseline, invalid mlmon.yml (path of the bad ke
 test('run --once says what it did: a second run within the window computes nothing and says when the next is ready', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mlmon-idle-'));
   const idle = `${model}_idle`;
+  // a baseline index of its own: the other tests list this file's baselines
+  const idleIndex = `${baselineIndex}-idle`;
   writeFileSync(join(dir, 'train.csv'), `x\n${Array.from({ length: 50 }, (_, i) => i).join('\n')}\n`);
   await saveBaseline(
     client,
     await profileFile({ file: join(dir, 'train.csv'), model: idle, version: '1' }),
-    baselineIndex,
+    idleIndex,
   );
   const yml = join(dir, 'mlmon.yml');
   writeFileSync(
     yml,
-    `baseline_index: ${baselineIndex}\nmodels: [${idle}]\nindex: ${dataStreamName(ns)}\nnamespace: ${metricsNs}\nwindow: { every: 1h, delay: 1s }\n`,
+    `baseline_index: ${idleIndex}\nmodels: [${idle}]\nindex: ${dataStreamName(ns)}\nnamespace: ${metricsNs}\nwindow: { every: 1h, delay: 1s }\n`,
   );
   const first = mlmon(['run', '--once', '--config', yml, '--node', url]);
   assert.equal(first.code, 0, first.stderr);
