@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,6 +14,7 @@ import { JobState } from '../../src/job/state.js';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
 import { cleanup, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';
+import { removeJobState, startWebhookReceiver, type WebhookReceiver } from '../helpers/job-fixtures.js';
 import { installPredictionTemplate } from '../helpers/templates.js';
 
 /**
@@ -34,8 +34,7 @@ const T0 = Date.parse('2026-03-01T08:00:00Z');
 const MIN = 60_000;
 const WINDOWS = ['clean', 'drifted', 'empty', 'empty', 'drifted', 'clean'] as const;
 let templates: string[] = [];
-let server: Server;
-const received: { path: string; body: Notification }[] = [];
+let hook: WebhookReceiver<Notification>;
 const metricsNs: Record<keyof typeof models, string> = {
   empty: uniqueNamespace('lme'),
   restart: uniqueNamespace('lmr'),
@@ -48,7 +47,6 @@ const random = () => {
 };
 const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 const CATS = ['a', 'b', 'c'];
-let port = 0;
 
 function configOf(which: keyof typeof models): MlmonConfig {
   return {
@@ -58,12 +56,12 @@ function configOf(which: keyof typeof models): MlmonConfig {
     namespace: metricsNs[which],
     models: [{ name: models[which] }],
     window: { everyMs: MIN, delayMs: 0, maxCatchUp: 100 },
-    notify: { webhook: { url: `http://127.0.0.1:${port}/${which}`, headers: {} } },
+    notify: { webhook: { url: hook.url(`/${which}`), headers: {} } },
   };
 }
 
 const hooks = (which: keyof typeof models) =>
-  received.filter((r) => r.path === `/${which}`).map((r) => `${r.body.action} ${r.body.alert.feature}`);
+  hook.received.filter((r) => r.path === `/${which}`).map((r) => `${r.body.action} ${r.body.alert.feature}`);
 
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mlmon-life-'));
@@ -77,18 +75,7 @@ before(async () => {
       baselineIndex,
     );
   templates = await installPredictionTemplate(client, ns);
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body: JSON.parse(body) });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  port = (server.address() as { port: number }).port;
+  hook = await startWebhookReceiver<Notification>();
   for (const model of Object.values(models)) {
     const tr = new MlInputTransport({
       client,
@@ -116,7 +103,7 @@ before(async () => {
 });
 
 after(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await hook.close();
   await cleanup(client, {
     indices: [baselineIndex],
     dataStreams: [
@@ -125,14 +112,7 @@ after(async () => {
     ],
     indexTemplates: templates,
   });
-  for (const model of Object.values(models)) {
-    const states = await client.search(
-      { index: 'mlmon-job-state', size: 1000, query: { term: { model } } },
-      { ignore: [404] },
-    );
-    for (const h of states.hits?.hits ?? [])
-      await client.delete({ index: 'mlmon-job-state', id: h._id as string });
-  }
+  for (const model of Object.values(models)) await removeJobState(client, model);
   await client.close();
 });
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,6 +13,7 @@ import { JobState } from '../../src/job/state.js';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
 import { cleanup, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';
+import { removeJobState, startWebhookReceiver, type WebhookReceiver } from '../helpers/job-fixtures.js';
 import { installPredictionTemplate } from '../helpers/templates.js';
 
 /**
@@ -34,8 +34,8 @@ const MIN = 60_000;
 /** predictions per one-minute window */
 const TRAFFIC = [200, 200, 200, 200, 200, 0, 0, 20, 200, 200];
 let templates: string[] = [];
-let server: Server;
-const received: Notification[] = [];
+let hook: WebhookReceiver<Notification>;
+const received = () => hook.received.map((r) => r.body);
 
 let seed = 11;
 const random = () => {
@@ -57,18 +57,7 @@ before(async () => {
     baselineIndex,
   );
   templates = await installPredictionTemplate(client, ns);
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received.push(JSON.parse(body));
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
+  hook = await startWebhookReceiver<Notification>();
   config = {
     ...structuredClone(defaultConfig),
     index: dataStreamName(ns),
@@ -76,7 +65,7 @@ before(async () => {
     namespace: metricsNs,
     models: [{ name: model }],
     window: { everyMs: MIN, delayMs: 0, maxCatchUp: 100 },
-    notify: { webhook: { url: `http://127.0.0.1:${port}/hook`, headers: {} } },
+    notify: { webhook: { url: hook.url('/hook'), headers: {} } },
   };
   const tr = new MlInputTransport({
     client,
@@ -98,24 +87,20 @@ before(async () => {
 });
 
 after(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await hook.close();
   await cleanup(client, {
     indices: [baselineIndex],
     dataStreams: [dataStreamName(ns), metricsStream(metricsNs), alertsStream(metricsNs)],
     indexTemplates: templates,
   });
-  const states = await client.search(
-    { index: 'mlmon-job-state', size: 1000, query: { term: { model } } },
-    { ignore: [404] },
-  );
-  for (const h of states.hits?.hits ?? [])
-    await client.delete({ index: 'mlmon-job-state', id: h._id as string });
+  await removeJobState(client, model);
   await client.close();
 });
 
 const range = (from: number, to: number) => ({ backfill: { from: T0 + from * MIN, to: T0 + to * MIN } });
 const iso = (w: number) => new Date(T0 + w * MIN).toISOString();
-const hooks = () => received.map((n) => `${n.action} ${n.alert.rule} ${n.alert.feature} ${n.alert.severity}`);
+const hooks = () =>
+  received().map((n) => `${n.action} ${n.alert.rule} ${n.alert.feature} ${n.alert.severity}`);
 
 test('traffic that stops fires volume_drop once, a collapse continues it, traffic back resolves it once', async () => {
   // the first six windows in one run: the history is the windows computed before (in the run)
@@ -176,5 +161,5 @@ test('traffic that stops fires volume_drop once, a collapse continues it, traffi
   // every window again: counted already, nothing sent
   const again = await runOnce(client, config, range(0, 10));
   assert.deepEqual(again.notifications, []);
-  assert.equal(received.length, 2);
+  assert.equal(received().length, 2);
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,6 +14,7 @@ import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
 import { mlmon } from '../helpers/cli.js';
 import { cleanup, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';
+import { removeJobState, startWebhookReceiver, type WebhookReceiver } from '../helpers/job-fixtures.js';
 import { installPredictionTemplate } from '../helpers/templates.js';
 
 const client = testClient();
@@ -26,8 +26,7 @@ const metricsNs = uniqueNamespace('jm');
 const T0 = Date.parse('2026-02-01T08:00:00Z');
 const MIN = 60_000;
 let templates: string[] = [];
-let server: Server;
-const received: { path: string; body: Record<string, unknown> }[] = [];
+let hook: WebhookReceiver<Record<string, unknown>>;
 let config: MlmonConfig;
 
 let seed = 99;
@@ -49,18 +48,7 @@ before(async () => {
     baselineIndex,
   );
   templates = await installPredictionTemplate(client, ns);
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body: JSON.parse(body) });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
+  hook = await startWebhookReceiver();
   config = {
     ...structuredClone(defaultConfig),
     index: dataStreamName(ns),
@@ -69,8 +57,8 @@ before(async () => {
     models: [{ name: model }],
     window: { everyMs: MIN, delayMs: 0, maxCatchUp: 100 },
     notify: {
-      webhook: { url: `http://127.0.0.1:${port}/hook`, headers: { 'x-test': '1' } },
-      slack: { url: `http://127.0.0.1:${port}/slack` },
+      webhook: { url: hook.url('/hook'), headers: { 'x-test': '1' } },
+      slack: { url: hook.url('/slack') },
     },
   };
 
@@ -101,19 +89,14 @@ before(async () => {
 });
 
 after(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await hook.close();
   await cleanup(client, {
     indices: [baselineIndex, `${baselineIndex}-idle`],
     dataStreams: [dataStreamName(ns), metricsStream(metricsNs), alertsStream(metricsNs)],
     indexTemplates: templates,
   });
   // (no _delete_by_query on the test node: its reindex module is absent)
-  const states = await client.search(
-    { index: 'mlmon-job-state', size: 1000, query: { term: { model } } },
-    { ignore: [404] },
-  );
-  for (const h of states.hits?.hits ?? [])
-    await client.delete({ index: 'mlmon-job-state', id: h._id as string });
+  await removeJobState(client, model);
   await client.close();
 });
 
@@ -130,7 +113,7 @@ async function metricDocs(): Promise<{ window: string; feature: string }[]> {
 }
 
 function hooks(path: string): Notification[] {
-  return received.filter((r) => r.path === path).map((r) => r.body as unknown as Notification);
+  return hook.received.filter((r) => r.path === path).map((r) => r.body as unknown as Notification);
 }
 
 test('windows since the checkpoint, catch-up after an outage without gaps, alerts that fire once and resolve, notifications, check', async () => {
@@ -161,7 +144,7 @@ test('windows since the checkpoint, catch-up after an outage without gaps, alert
     ['firing x'],
   );
   assert.match(
-    String((received.find((r) => r.path === '/slack')?.body as { text?: string } | undefined)?.text),
+    String((hook.received.find((r) => r.path === '/slack')?.body as { text?: string } | undefined)?.text),
     /FIRING.*x · numeric_drift: psi/,
   );
 

@@ -24,6 +24,7 @@ import { type RunReport, runOnce } from '../../src/job/runner.js';
 import { dataStreamName } from '../../src/transport/document.js';
 import { MlInputTransport } from '../../src/transport/ml-input-transport.js';
 import { cleanup, testClient, uniqueName, uniqueNamespace } from '../helpers/cluster.js';
+import { removeJobState } from '../helpers/job-fixtures.js';
 import { fixtureSchema } from '../helpers/schema.js';
 import { installPredictionTemplate } from '../helpers/templates.js';
 
@@ -272,12 +273,7 @@ after(async () => {
     dataStreams: [dataStreamName(ns), metricsStream(metricsNs), alertsStream(metricsNs)],
     indexTemplates: templates,
   });
-  const states = await client.search(
-    { index: 'mlmon-job-state', size: 1000, query: { term: { model } } },
-    { ignore: [404] },
-  );
-  for (const h of states.hits?.hits ?? [])
-    await client.delete({ index: 'mlmon-job-state', id: h._id as string });
+  await removeJobState(client, model);
 });
 
 test("the transport's series: predictions counted per model and version, the value on the baseline's bins, latency, process metrics", async () => {
